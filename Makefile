@@ -1,0 +1,36 @@
+# `make run` and `make test` work from a fresh clone: each sets up .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint format gateway clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+## run: backend on :9000 and gateway on :8888 in one process (SQLite, in-process broker)
+run: $(INSTALLED)
+	$(BIN)/python manage.py quickstart
+
+## test: the whole suite (services it cannot reach are skipped unless TAIGA_REQUIRE_SERVICES=1)
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+## gateway: the gateway alone, configured by the environment (see README)
+gateway: $(INSTALLED)
+	$(BIN)/taiga-events serve
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache

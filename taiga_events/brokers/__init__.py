@@ -1,0 +1,1 @@
+"""Broker engines the gateway consumes events from: interchangeable, one interface."""

@@ -1,0 +1,58 @@
+"""``taiga-events serve``: the gateway as a standalone service."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from .config import BROKERS, ConfigError, load_config
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taiga-events")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the WebSocket gateway")
+    serve.add_argument("--host", help="interface to listen on (EVENTS_HOST; default: all)")
+    serve.add_argument("--port", type=int, help="WebSocket port (WEB_SOCKET_SERVER_PORT; 8888)")
+    serve.add_argument("--broker", choices=BROKERS, help="EVENTS_BROKER (default rabbitmq)")
+    serve.add_argument("--rabbitmq-url", help="RABBITMQ_URL")
+    serve.add_argument("--postgresql-url", help="POSTGRESQL_URL")
+    serve.add_argument("--api-url", help="backend API for permission checks (TAIGA_API_URL)")
+    serve.add_argument("--log-level", help="LOG_LEVEL (default INFO)")
+    serve.add_argument(
+        "--no-authorization",
+        dest="authorization",
+        action="store_const",
+        const=False,
+        help="let anyone follow anything, as the original gateway (AUTHORIZATION=off)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(_parser().parse_args(argv))
+    args.pop("command")
+    try:
+        config = load_config(os.environ, **args)
+    except ConfigError as exc:
+        print(f"taiga-events: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from .app import serve_forever
+
+    try:
+        import uvloop
+
+        uvloop.run(serve_forever(config))
+    except OSError as exc:
+        print(f"taiga-events: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
