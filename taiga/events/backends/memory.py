@@ -1,0 +1,18 @@
+"""In-process backend: for the single-process quick start and tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from taiga_events.brokers.memory import bus
+
+from .base import BaseEventsPushBackend
+
+
+class EventsPushBackend(BaseEventsPushBackend):
+    """Publishes on the process-wide memory bus that an in-process gateway consumes."""
+
+    def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
+        bus.publish(routing_key, orjson.dumps(message))

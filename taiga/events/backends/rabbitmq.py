@@ -1,0 +1,92 @@
+"""RabbitMQ backend: topic exchange ``events``, one long-lived connection per process.
+
+The exchange is declared ``durable=False, auto_delete=True``, the flags of the original
+taiga-back and taiga-events; other flags fail with PRECONDITION_FAILED against an existing
+deployment. The AMQP client is asynchronous, so it runs on a private event loop in a
+daemon thread, and ``emit_event`` waits for the broker's publisher confirm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import aio_pika
+import orjson
+
+from .base import BaseEventsPushBackend
+
+EXCHANGE = "events"
+DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
+PUBLISH_TIMEOUT_SECONDS = 5.0
+
+
+class EventsPushBackend(BaseEventsPushBackend):
+    def __init__(self, url: str = "") -> None:
+        super().__init__(url or DEFAULT_URL)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+        self._connecting = asyncio.Lock()
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="events-rabbitmq", daemon=True
+                )
+                thread.start()
+                self._loop = loop
+                self._connecting = asyncio.Lock()  # bound to this loop on first use
+            return self._loop
+
+    async def _get_exchange(self) -> aio_pika.abc.AbstractExchange:
+        async with self._connecting:
+            if self._connection is None:
+                self._connection = await aio_pika.connect_robust(self.url, timeout=5)
+            if self._exchange is None or self._exchange.channel.is_closed:
+                channel = await self._connection.channel(publisher_confirms=True)
+                self._exchange = await channel.declare_exchange(
+                    EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
+                )
+            return self._exchange
+
+    async def _publish(self, body: bytes, routing_key: str) -> None:
+        message = aio_pika.Message(body, content_type="application/json")
+        try:
+            exchange = await self._get_exchange()
+        except BaseException:
+            await self._disconnect()
+            raise
+        try:
+            await exchange.publish(message, routing_key=routing_key)
+        except aio_pika.exceptions.ChannelClosed:
+            # The exchange auto-deletes when the last gateway unbinds, and publishing to a
+            # missing exchange closes the channel: declare it again on a new channel, once.
+            self._exchange = None
+            exchange = await self._get_exchange()
+            await exchange.publish(message, routing_key=routing_key)
+
+    async def _disconnect(self) -> None:
+        connection, self._connection, self._exchange = self._connection, None, None
+        if connection is not None:
+            await connection.close()
+
+    def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
+        future = asyncio.run_coroutine_threadsafe(
+            self._publish(orjson.dumps(message), routing_key), self._event_loop()
+        )
+        future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+
+    def close(self) -> None:
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._disconnect(), loop).result(
+            timeout=PUBLISH_TIMEOUT_SECONDS
+        )
+        loop.call_soon_threadsafe(loop.stop)

@@ -1,0 +1,114 @@
+"""The public emission API: every event leaves the backend through ``emit_event``.
+
+Keeping one exit point means it could later write to an outbox table in the same
+transaction instead of calling the broker directly (DESIGN.md 7).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, Final, Literal
+
+from django.db import models, transaction
+
+from .backends import get_events_backend
+from .middleware import get_current_session_id
+from .registry import type_name_for
+
+logger = logging.getLogger(__name__)
+
+ChangeType = Literal["create", "change", "delete"]
+CHANGE_TYPES: Final = frozenset({"create", "change", "delete"})
+
+
+class _CurrentSession:
+    """Default of ``session_id``: take it from the request being served."""
+
+    def __repr__(self) -> str:
+        return "CURRENT_SESSION"
+
+
+CURRENT_SESSION: Final = _CurrentSession()
+
+
+def emit_event(
+    routing_key: str,
+    data: dict[str, Any],
+    *,
+    session_id: str | _CurrentSession | None = CURRENT_SESSION,
+    on_commit: bool = True,
+    using: str | None = None,
+) -> None:
+    """Send ``{"session_id", "data"}`` on ``routing_key``.
+
+    With ``on_commit`` (the default) the event leaves only once the current transaction
+    commits, and not at all if it rolls back; outside a transaction it leaves at once.
+    ``session_id`` defaults to the ``x-session-id`` of the current request. A broker
+    failure is logged, never raised: it must not break the user's request.
+    """
+    if session_id is CURRENT_SESSION:
+        session_id = get_current_session_id()
+    message = {"session_id": session_id, "data": data}
+    send = partial(_send, routing_key, message)
+    if on_commit:
+        transaction.on_commit(send, using=using)
+    else:
+        send()
+
+
+def _send(routing_key: str, message: dict[str, Any]) -> None:
+    try:
+        get_events_backend().emit_event(message, routing_key=routing_key)
+    except Exception:
+        logger.exception("could not emit event on %s", routing_key)
+
+
+def changes_routing_key(project_id: int, type_name: str) -> str:
+    return f"changes.project.{project_id}.{type_name}"
+
+
+def emit_event_for_model(
+    obj: models.Model,
+    *,
+    type: ChangeType = "change",
+    content_type: str | None = None,
+    session_id: str | _CurrentSession | None = CURRENT_SESSION,
+) -> None:
+    """Emit a change event for one object of a project (``obj.project_id``).
+
+    ``content_type`` defaults to the type name the model was registered with.
+    """
+    if type not in CHANGE_TYPES:
+        raise ValueError(f"type must be one of {sorted(CHANGE_TYPES)}, got {type!r}")
+    content_type = content_type or type_name_for(obj.__class__)
+    if content_type is None:
+        raise ValueError(f"{obj.__class__.__name__} is not watched; pass content_type")
+    data = {"type": type, "matches": content_type, "pk": obj.pk}
+    emit_event(changes_routing_key(obj.project_id, content_type), data, session_id=session_id)
+
+
+def emit_event_for_ids(
+    ids: Iterable[int],
+    *,
+    content_type: str,
+    project_id: int,
+    type: ChangeType = "change",
+    session_id: str | _CurrentSession | None = CURRENT_SESSION,
+) -> None:
+    """Emit one event for a bulk operation: ``pk`` is the list of affected ids."""
+    if type not in CHANGE_TYPES:
+        raise ValueError(f"type must be one of {sorted(CHANGE_TYPES)}, got {type!r}")
+    data = {"type": type, "matches": content_type, "pk": list(ids)}
+    emit_event(changes_routing_key(project_id, content_type), data, session_id=session_id)
+
+
+def emit_system_notification(title: str, description: str) -> None:
+    """Send a system-wide message on ``notifications``, at once and with no session."""
+    emit_event(
+        "notifications",
+        {"title": title, "desc": description},
+        session_id=None,
+        on_commit=False,
+    )

@@ -1,0 +1,108 @@
+"""`make run` from the README: the printed snippet and curl commands really work."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import urllib.request
+from pathlib import Path
+
+import orjson
+from websockets.asyncio.client import connect
+
+from tests.e2e.conftest import _request, receive, send
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> None:
+    while True:
+        line = (await stream.readline()).decode()
+        if not line:
+            raise AssertionError("make run ended early:\n" + "".join(seen))
+        seen.append(line)
+        if marker in line:
+            return
+
+
+async def test_make_run_serves_the_printed_commands(tmp_path: Path) -> None:
+    http_port, ws_port = _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "taiga.settings.common",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'quickstart.sqlite3'}",
+        "TAIGA_HTTP_PORT": str(http_port),
+        "WEB_SOCKET_SERVER_PORT": str(ws_port),
+        "TAIGA_EVENTS_URL": f"ws://localhost:{ws_port}/events",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = await asyncio.create_subprocess_exec(
+        "make",
+        "--no-print-directory",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    output: list[str] = []
+    try:
+        await asyncio.wait_for(_read_until(process.stdout, "Ready.", output), timeout=120)
+        banner = "".join(output)
+        project_id = re.search(r"routing_key: 'changes\.project\.(\d+)\.\*'", banner).group(1)
+        token = re.search(r"^TOKEN=([\w.-]+)$", banner, re.MULTILINE).group(1)
+        status_id = re.search(r'"status": (\d+)\}', banner).group(1)
+        assert f"ws://localhost:{ws_port}/events" in banner
+
+        page = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(f"http://localhost:{http_port}/").read().decode()
+        )
+        assert "Demo Project" in page
+        assert f"ws://localhost:{ws_port}/events" in page
+
+        async with connect(f"ws://localhost:{ws_port}/events") as ws:
+            subscribe = {"cmd": "subscribe", "routing_key": f"changes.project.{project_id}.*"}
+            await ws.send(orjson.dumps(subscribe).decode())
+            assert await send(ws, cmd="ping") == {"cmd": "pong", "id": 1}
+            created = await asyncio.to_thread(
+                _request,
+                "POST",
+                f"http://localhost:{http_port}/api/v1/userstories",
+                {
+                    "project": int(project_id),
+                    "subject": "Test user story",
+                    "status": int(status_id),
+                },
+                {"Authorization": f"Bearer {token}", "x-session-id": "test-session-123"},
+            )
+            assert created.status == 201, created.body
+            assert await receive(ws) == {
+                "routing_key": f"changes.project.{project_id}.userstories.userstory",
+                "session_id": "test-session-123",
+                "data": {
+                    "type": "create",
+                    "matches": "userstories.userstory",
+                    "pk": created.body["id"],
+                },
+            }
+        os.killpg(process.pid, signal.SIGINT)
+        rest = await asyncio.wait_for(process.stdout.read(), timeout=30)
+        # make passes Ctrl-C on to the server, then ends itself by the same signal.
+        assert await asyncio.wait_for(process.wait(), timeout=30) in (0, -signal.SIGINT)
+        assert "Shutting down" in rest.decode()
+        assert "Stopped." in rest.decode()
+        assert "Traceback" not in rest.decode()
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
