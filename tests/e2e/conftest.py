@@ -115,13 +115,23 @@ def people(transactional_db) -> dict[str, User]:
 
 
 @pytest.fixture
-async def stack(live_server, people, broker_factory) -> AsyncIterator[Stack]:
-    project = await asyncio.to_thread(
-        lambda: project_services.create_project(owner=people["owner"], name="Live")
-    )
+def project(people: dict[str, User]) -> Project:
+    """A public project of ``owner`` with alice and bob as members."""
+    project = project_services.create_project(owner=people["owner"], name="Live")
     for name in ("alice", "bob"):
-        await asyncio.to_thread(project_services.add_member, project, people[name])
-    status_id = await asyncio.to_thread(lambda: project.us_statuses.order_by("order").first().pk)
+        project_services.add_member(project, people[name])
+    return project
+
+
+@pytest.fixture
+def status_id(project: Project) -> int:
+    return project.us_statuses.order_by("order").first().pk
+
+
+@pytest.fixture
+async def stack(
+    live_server, project: Project, status_id: int, broker_factory
+) -> AsyncIterator[Stack]:
     api = f"{live_server.url}/api/v1"
     config = Config(secret=django_settings.SECRET_KEY, host="127.0.0.1", port=0, api_url=api)
     running = await app.start(config, broker_factory())

@@ -6,6 +6,7 @@ import pytest
 from taiga_events.tokens import InvalidToken, TokenVerifier
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+pytestmark = pytest.mark.filterwarnings("ignore:The HMAC key is")
 verifier = TokenVerifier(SECRET, leeway_seconds=0)
 
 

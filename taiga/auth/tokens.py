@@ -1,0 +1,58 @@
+"""Access tokens: HS256 JWTs signed with ``SECRET_KEY``.
+
+The claims are those of the original Taiga's simple-jwt access tokens (``token_type``,
+``exp``, ``iat``, ``jti``, ``user_id``), so the events gateway can verify them with the same
+secret. Unlike the original, decoding pins the algorithm and enforces ``exp``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from django.conf import settings
+
+from taiga.users.models import User
+
+ALGORITHM = "HS256"
+ACCESS_TOKEN_TYPE = "access"
+_REQUIRED_CLAIMS = ["token_type", "exp", "iat", "jti", "user_id"]
+
+
+class InvalidToken(Exception):
+    """The token cannot be trusted; the message says why without repeating the token."""
+
+
+def issue_access_token(user: User, *, now: datetime | None = None) -> str:
+    """A signed access token for ``user``, valid for ``ACCESS_TOKEN_LIFETIME_SECONDS``."""
+    issued_at = now or datetime.now(UTC)
+    claims = {
+        "token_type": ACCESS_TOKEN_TYPE,
+        "exp": issued_at + timedelta(seconds=settings.ACCESS_TOKEN_LIFETIME_SECONDS),
+        "iat": issued_at,
+        "jti": uuid.uuid4().hex,
+        "user_id": user.pk,
+    }
+    return jwt.encode(claims, settings.SECRET_KEY, algorithm=ALGORITHM)
+
+
+def decode_access_token(token: str) -> dict[str, Any]:
+    """The claims of a valid, unexpired access token; raises InvalidToken otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.SECRET_KEY,
+            algorithms=[ALGORITHM],
+            options={"require": _REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("Token has expired.") from None
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken(f"Token is invalid ({type(exc).__name__}).") from None
+    if claims["token_type"] != ACCESS_TOKEN_TYPE:
+        raise InvalidToken("Token is not an access token.")
+    if isinstance(claims["user_id"], bool) or not isinstance(claims["user_id"], int):
+        raise InvalidToken("Token has no integer user_id claim.")
+    return claims
