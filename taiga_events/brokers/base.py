@@ -57,7 +57,12 @@ class Broker(abc.ABC):
         try:
             envelope = parse_envelope(body)
         except BadMessage as exc:
-            self.dropped += 1
-            logger.warning("dropped a %s message on %r: %s", self.name, routing_key[:255], exc)
+            self.drop(routing_key, exc)
             return
         deliver(routing_key, envelope)
+
+    def drop(self, routing_key: str | None, reason: BadMessage) -> None:
+        self.dropped += 1
+        logger.warning(
+            "dropped a %s message on %r: %s", self.name, (routing_key or "")[:255], reason
+        )

@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 import logging
 
-import orjson
 import psycopg
 
-from .base import Broker, Deliver
+from .base import BadMessage, Broker, Deliver, parse_envelope
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +58,15 @@ class PostgresBroker(Broker):
                     logger.warning("PostgreSQL listener cannot reconnect yet: %s", exc)
 
     def _handle(self, deliver: Deliver, payload: str) -> None:
-        routing_key = None
-        with contextlib.suppress(orjson.JSONDecodeError):
-            decoded = orjson.loads(payload)
-            if isinstance(decoded, dict):
-                routing_key = decoded.get("routing_key")
-        if not isinstance(routing_key, str) or not routing_key:
-            self.dropped += 1
-            logger.warning("dropped a PostgreSQL notification without a routing_key")
+        try:
+            envelope = parse_envelope(payload)
+            routing_key = envelope.pop("routing_key", None)
+            if not isinstance(routing_key, str) or not routing_key:
+                raise BadMessage("notification has no 'routing_key'")
+        except BadMessage as exc:
+            self.drop(None, exc)
             return
-        self.handle_body(deliver, routing_key, payload)
+        deliver(routing_key, envelope)
 
     async def close(self) -> None:
         if self._task is not None:

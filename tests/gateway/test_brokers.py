@@ -1,0 +1,106 @@
+"""The gateway's broker engines against the real servers: delivery, bad messages, outages."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aio_pika
+import orjson
+import psycopg
+
+from taiga_events.brokers.base import Broker
+from taiga_events.brokers.postgresql import PostgresBroker
+from taiga_events.brokers.rabbitmq import RabbitMQBroker
+
+
+class Inbox:
+    """Collects delivered events; ``next()`` awaits the next one."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
+
+    def deliver(self, routing_key: str, envelope: dict) -> None:
+        self.queue.put_nowait((routing_key, envelope))
+
+    async def next(self) -> tuple[str, dict]:
+        return await asyncio.wait_for(self.queue.get(), timeout=10)
+
+
+async def _notify(url: str, payload: str) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        await connection.execute("SELECT pg_notify('events', %s)", (payload,))
+
+
+async def _started(broker: Broker, inbox: Inbox) -> Broker:
+    await broker.start(inbox.deliver)
+    assert broker.connected
+    return broker
+
+
+async def test_postgresql_drops_bad_notifications_and_goes_on(postgresql_url: str) -> None:
+    inbox = Inbox()
+    broker = await _started(PostgresBroker(postgresql_url), inbox)
+    tag = uuid.uuid4().hex
+    try:
+        for bad in ("not json", "[]", '{"data": {}}', '{"routing_key": "", "data": {}}'):
+            await _notify(postgresql_url, bad)
+        good = {"routing_key": "notifications", "session_id": tag, "data": {"title": "t"}}
+        await _notify(postgresql_url, orjson.dumps(good).decode())
+        assert await inbox.next() == ("notifications", {"session_id": tag, "data": {"title": "t"}})
+        assert broker.dropped == 4
+    finally:
+        await broker.close()
+
+
+async def test_postgresql_listener_comes_back_after_losing_its_connection(
+    postgresql_url: str,
+) -> None:
+    inbox = Inbox()
+    broker = PostgresBroker(postgresql_url, reconnect_delay=0.05)
+    await _started(broker, inbox)
+    try:
+        async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query = 'LISTEN events'"
+            )
+            # Notify until the listener is back: each attempt is awaited, none is a guess.
+            tag = uuid.uuid4().hex
+            payload = orjson.dumps({"routing_key": "notifications", "session_id": tag, "data": {}})
+            while True:
+                await admin.execute("SELECT pg_notify('events', %s)", (payload.decode(),))
+                try:
+                    routing_key, envelope = await asyncio.wait_for(inbox.queue.get(), timeout=0.2)
+                except TimeoutError:
+                    continue
+                break
+        assert (routing_key, envelope["session_id"]) == ("notifications", tag)
+        assert broker.connected
+    finally:
+        await broker.close()
+
+
+async def test_rabbitmq_drops_bad_messages_and_goes_on(rabbitmq_url: str) -> None:
+    inbox = Inbox()
+    broker = await _started(RabbitMQBroker(rabbitmq_url), inbox)
+    key = f"changes.project.{uuid.uuid4().int % 10**9}.tasks.task"
+    try:
+        connection = await aio_pika.connect(rabbitmq_url)
+        async with connection:
+            channel = await connection.channel()
+            exchange = await channel.declare_exchange(
+                "events", aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
+            )
+            for bad in (b"\xff", b"null", b'{"session_id": 1, "data": {}}'):
+                await exchange.publish(aio_pika.Message(bad), routing_key=key)
+            good = {"session_id": "s", "data": {"pk": 1}, "future_field": True}
+            await exchange.publish(aio_pika.Message(orjson.dumps(good)), routing_key=key)
+        # Other tests' events may share the exchange: skip them.
+        while (received := await inbox.next())[0] != key:
+            pass
+        assert received == (key, good)
+        assert broker.dropped >= 3
+    finally:
+        await broker.close()
+    assert not broker.connected
