@@ -45,7 +45,7 @@ class Response:
     body: object
 
 
-def _request(method: str, url: str, body: object, headers: dict[str, str]) -> Response:
+def http_request(method: str, url: str, body: object, headers: dict[str, str]) -> Response:
     data = None if body is None else orjson.dumps(body)
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
@@ -82,7 +82,7 @@ class Stack:
             headers["Authorization"] = f"Bearer {token}"
         if session_id:
             headers["x-session-id"] = session_id
-        return await asyncio.to_thread(_request, method, self.api + path, body, headers)
+        return await asyncio.to_thread(http_request, method, self.api + path, body, headers)
 
     async def login(self, username: str) -> str:
         response = await self.http(

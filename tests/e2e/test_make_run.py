@@ -6,36 +6,20 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import urllib.request
 from pathlib import Path
 
 import orjson
 from websockets.asyncio.client import connect
 
-from tests.e2e.conftest import _request, receive, send
+from tests.e2e.conftest import http_request, receive, send
+from tests.processes import free_port, read_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def _read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> None:
-    while True:
-        line = (await stream.readline()).decode()
-        if not line:
-            raise AssertionError("make run ended early:\n" + "".join(seen))
-        seen.append(line)
-        if marker in line:
-            return
-
-
 async def test_make_run_serves_the_printed_commands(tmp_path: Path) -> None:
-    http_port, ws_port = _free_port(), _free_port()
+    http_port, ws_port = free_port(), free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "taiga.settings.common",
@@ -55,10 +39,8 @@ async def test_make_run_serves_the_printed_commands(tmp_path: Path) -> None:
         stderr=asyncio.subprocess.STDOUT,
         start_new_session=True,
     )
-    output: list[str] = []
     try:
-        await asyncio.wait_for(_read_until(process.stdout, "Ready.", output), timeout=120)
-        banner = "".join(output)
+        banner = await asyncio.wait_for(read_until(process.stdout, "Ready."), timeout=120)
         project_id = re.search(r"routing_key: 'changes\.project\.(\d+)\.\*'", banner).group(1)
         token = re.search(r"^TOKEN=([\w.-]+)$", banner, re.MULTILINE).group(1)
         status_id = re.search(r'"status": (\d+)\}', banner).group(1)
@@ -75,7 +57,7 @@ async def test_make_run_serves_the_printed_commands(tmp_path: Path) -> None:
             await ws.send(orjson.dumps(subscribe).decode())
             assert await send(ws, cmd="ping") == {"cmd": "pong", "id": 1}
             created = await asyncio.to_thread(
-                _request,
+                http_request,
                 "POST",
                 f"http://localhost:{http_port}/api/v1/userstories",
                 {

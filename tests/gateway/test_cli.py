@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -15,14 +14,9 @@ import orjson
 from websockets.asyncio.client import connect
 
 from taiga.events.backends import load_backend
+from tests.processes import free_port, read_until
 
 SECRET = "cli-test-secret-long-enough-for-hs256"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def _serve(**environ: str) -> asyncio.subprocess.Process:
@@ -37,16 +31,6 @@ async def _serve(**environ: str) -> asyncio.subprocess.Process:
     )
 
 
-async def _read_until(stream: asyncio.StreamReader, marker: str) -> str:
-    lines = []
-    while marker not in (lines[-1] if lines else ""):
-        line = (await stream.readline()).decode()
-        if not line:
-            raise AssertionError("the gateway ended early:\n" + "".join(lines))
-        lines.append(line)
-    return "".join(lines)
-
-
 async def test_bad_settings_exit_with_a_clear_message() -> None:
     process = await _serve(SECRET="", WEB_SOCKET_SERVER_PORT="8888")
     output = (await asyncio.wait_for(process.stdout.read(), timeout=30)).decode()
@@ -56,7 +40,7 @@ async def test_bad_settings_exit_with_a_clear_message() -> None:
 
 
 async def test_serve_relays_rabbitmq_events_and_stops_on_sigterm(rabbitmq_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     process = await _serve(
         SECRET=SECRET,
         WEB_SOCKET_SERVER_PORT=str(port),
@@ -66,7 +50,7 @@ async def test_serve_relays_rabbitmq_events_and_stops_on_sigterm(rabbitmq_url: s
     )
     try:
         ready = f"listening on ws://127.0.0.1:{port}/events (broker: rabbitmq)"
-        log = await asyncio.wait_for(_read_until(process.stdout, ready), timeout=30)
+        log = await asyncio.wait_for(read_until(process.stdout, ready), timeout=30)
         assert "AUTHORIZATION=off: any client may follow any project" in log
         token = jwt.encode(
             {"token_type": "access", "user_id": 3, "exp": int(time.time()) + 60}, SECRET

@@ -5,8 +5,9 @@ import pytest
 
 from taiga_events.tokens import InvalidToken, TokenVerifier
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
-pytestmark = pytest.mark.filterwarnings("ignore:The HMAC key is")
+SECRET = "a-test-secret-long-enough-for-hs512-" + "x" * 32
+OTHER_SECRET = "another-secret-just-as-long-as-the-first-one-" + "y" * 32
+CLAIMS = {"user_id": 7, "exp": int(time.time()) + 60}
 verifier = TokenVerifier(SECRET, leeway_seconds=0)
 
 
@@ -29,9 +30,9 @@ def test_valid_access_token_gives_the_user_id() -> None:
         (token(token_type="refresh"), "not an access token"),
         (token(user_id=None), "no integer 'user_id'"),
         (token(user_id="abc"), "no integer"),
-        (jwt.encode({"user_id": 7, "exp": int(time.time()) + 60}, "other", "HS256"), "not valid"),
-        (jwt.encode({"user_id": 7, "exp": int(time.time()) + 60}, SECRET, "HS512"), "not valid"),
-        (jwt.encode({"user_id": 7, "exp": int(time.time()) + 60}, None, "none"), "not valid"),
+        (jwt.encode(CLAIMS, OTHER_SECRET, "HS256"), "not valid"),
+        (jwt.encode(CLAIMS, SECRET, "HS512"), "not valid"),
+        (jwt.encode(CLAIMS, None, "none"), "not valid"),
         ("garbage", "not valid"),
     ],
 )
