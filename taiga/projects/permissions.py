@@ -51,6 +51,38 @@ def can_admin_project(user: Person, project: Project) -> bool:
     return membership is not None and membership.is_admin
 
 
+# The original Taiga's permission names, per app, as ``my_permissions`` lists them.
+VIEW_PERMISSIONS = (
+    "view_project",
+    "view_milestones",
+    "view_epics",
+    "view_us",
+    "view_tasks",
+    "view_issues",
+    "view_wiki_pages",
+)
+CONTENT_PERMISSIONS = tuple(
+    f"{action}_{thing}"
+    for thing in ("milestone", "epic", "us", "task", "issue", "wiki_page")
+    for action in ("add", "modify", "delete")
+)
+ADMIN_PERMISSIONS = ("admin_project_values", "admin_roles")
+
+
+def permissions_for(user: Person, project: Project) -> list[str]:
+    """What ``user`` may do in ``project``, named as the original Taiga's ``my_permissions``.
+
+    The gateway reads this (with the user's own token) to decide which events to deliver.
+    """
+    if can_admin_project(user, project):
+        return [*VIEW_PERMISSIONS, *CONTENT_PERMISSIONS, *ADMIN_PERMISSIONS]
+    if can_edit_project_content(user, project):
+        return [*VIEW_PERMISSIONS, *CONTENT_PERMISSIONS]
+    if not project.is_private:
+        return list(VIEW_PERMISSIONS)
+    return []
+
+
 def _membership(user: Person, project: Project) -> Membership | None:
     if not user.is_authenticated:
         return None

@@ -2,10 +2,12 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from .models import Membership, Project, UserStoryStatus
-from .permissions import viewable_projects
+from .permissions import permissions_for, viewable_projects
 
 
 class ProjectSerializer(serializers.ModelSerializer):
+    my_permissions = serializers.SerializerMethodField()
+
     class Meta:
         model = Project
         fields = [
@@ -17,8 +19,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "is_private",
             "created_date",
             "modified_date",
+            "my_permissions",
         ]
         read_only_fields = ["slug", "owner", "created_date", "modified_date"]
+
+    def get_my_permissions(self, project: Project) -> list[str]:
+        return permissions_for(self.context["request"].user, project)
 
 
 class ViewableProjectField(serializers.PrimaryKeyRelatedField):

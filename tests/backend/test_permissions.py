@@ -1,7 +1,9 @@
 """Who may see and change projects and what is in them, through the API."""
 
 import pytest
+from rest_framework.test import APIClient
 
+from taiga.auth.tokens import issue_access_token
 from taiga.projects.models import Membership, UserStoryStatus
 from taiga.projects.userstories import services
 from taiga.projects.userstories.models import UserStory
@@ -175,3 +177,22 @@ def test_members_cannot_remove_members(client_for, member, owner, project):
 
     assert response.status_code == 403
     assert Membership.objects.filter(pk=owners.pk).exists()
+
+
+def test_project_detail_lists_my_permissions(project, owner, member, outsider) -> None:
+    def permissions(user) -> set[str]:
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_access_token(user)}")
+        response = client.get(f"/api/v1/projects/{project.pk}")
+        assert response.status_code == 200
+        return set(response.json()["my_permissions"])
+
+    viewer = {"view_project", "view_us", "view_tasks", "view_issues", "view_epics"}
+    assert viewer <= permissions(None)
+    assert "add_us" not in permissions(None)
+    assert viewer <= permissions(outsider)
+    assert "add_us" not in permissions(outsider)
+    assert {"add_us", "modify_us", "delete_us"} <= permissions(member)
+    assert "admin_roles" not in permissions(member)
+    assert "admin_roles" in permissions(owner)
