@@ -9,3 +9,6 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         # Importing connects the receivers; models opt in through taiga.events.registry.
         from . import signal_handlers  # noqa: F401
+        from .backends import check_settings
+
+        check_settings()

@@ -13,7 +13,7 @@ from typing import Any, Final, Literal
 
 from django.db import models, transaction
 
-from .backends import get_events_backend
+from . import backends
 from .middleware import get_current_session_id
 from .registry import type_name_for
 
@@ -60,7 +60,7 @@ def emit_event(
 
 def _send(routing_key: str, message: dict[str, Any]) -> None:
     try:
-        get_events_backend().emit_event(message, routing_key=routing_key)
+        backends.publish(routing_key, message)
     except Exception:
         logger.exception("could not emit event on %s", routing_key)
 
@@ -102,6 +102,62 @@ def emit_event_for_ids(
         raise ValueError(f"type must be one of {sorted(CHANGE_TYPES)}, got {type!r}")
     data = {"type": type, "matches": content_type, "pk": list(ids)}
     emit_event(changes_routing_key(project_id, content_type), data, session_id=session_id)
+
+
+def emit_event_for_user_notification(
+    user_id: int,
+    data: dict[str, Any],
+    *,
+    session_id: str | _CurrentSession | None = CURRENT_SESSION,
+) -> None:
+    """Send a web notification (the seed's section 3 shape) to one user, after commit."""
+    emit_event(f"web_notifications.{user_id}", data, session_id=session_id)
+
+
+LIVE_NOTIFICATION_TIMEOUT_MS = 10_000
+_VERBS = {"create": "created", "change": "updated", "delete": "deleted"}
+
+
+def live_notification_data(
+    obj: models.Model, *, type: ChangeType, history_id: int, url: str
+) -> dict[str, Any]:
+    """``{title, body, url, timeout, id}``: "User story #42 created", "Project - subject"."""
+    if type not in CHANGE_TYPES:
+        raise ValueError(f"type must be one of {sorted(CHANGE_TYPES)}, got {type!r}")
+    label = str(obj._meta.verbose_name)
+    ref = getattr(obj, "ref", None)
+    name = f"#{ref}" if ref is not None else getattr(obj, "slug", None) or f"#{obj.pk}"
+    subject = getattr(obj, "subject", None) or getattr(obj, "name", None) or name
+    return {
+        "title": f"{label[:1].upper()}{label[1:]} {name} {_VERBS[type]}",
+        "body": f"{obj.project.name} - {subject}",
+        "url": url,
+        "timeout": LIVE_NOTIFICATION_TIMEOUT_MS,
+        "id": history_id,
+    }
+
+
+def emit_live_notification_for_model(
+    obj: models.Model,
+    user_id: int,
+    *,
+    type: ChangeType,
+    history_id: int,
+    url: str,
+    session_id: str | _CurrentSession | None = CURRENT_SESSION,
+) -> None:
+    """Send a browser notification about ``obj`` to one user at once (``on_commit=False``).
+
+    Sent without waiting for the commit, as the seed says: if the transaction then rolls
+    back, the user has been told of a change that did not happen (the item, when opened,
+    shows as it really is).
+    """
+    emit_event(
+        f"live_notifications.{user_id}",
+        live_notification_data(obj, type=type, history_id=history_id, url=url),
+        session_id=session_id,
+        on_commit=False,
+    )
 
 
 def emit_system_notification(title: str, description: str) -> None:

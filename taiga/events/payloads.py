@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .backends.base import UnsendableEvent
 
-class MessageTooLarge(ValueError):
+
+class MessageTooLarge(UnsendableEvent):
     """A message over the limit that has no ``pk`` list to split."""
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 
 from taiga.auth.tokens import issue_access_token
+from taiga.events import backends
 from taiga.events import events as emission
 from taiga.events.backends import get_events_backend, reset_events_backend
 from taiga.events.middleware import (
@@ -181,11 +182,59 @@ def test_a_wrong_backend_setting_fails_clearly(settings) -> None:
     reset_events_backend()
 
 
-def test_a_broker_failure_does_not_break_the_request(
-    project, owner, settings, events: Captured, caplog
-) -> None:
+def test_a_broker_failure_does_not_break_the_request(project, owner, settings, caplog) -> None:
     settings.EVENTS_PUSH_BACKEND = "taiga.events.backends.rabbitmq.EventsPushBackend"
     settings.EVENTS_PUSH_BACKEND_URL = "amqp://guest:guest@127.0.0.1:1/"
-    story = userstory_services.create_userstory(project=project, owner=owner, subject="A")
-    assert UserStory.objects.filter(pk=story.pk).exists()
-    assert "could not emit event on changes.project" in caplog.text
+    settings.EVENTS_PUSH_RETRY_DELAYS = (0.01,)
+    settings.EVENTS_PUSH_MAX_DELAY = 0.05
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_access_token(owner)}")
+    body = {"project": project.pk, "subject": "Saved anyway"}
+    response = client.post("/api/v1/userstories", body, format="json")
+    assert response.status_code == 201
+    assert UserStory.objects.filter(pk=response.json()["id"]).exists()
+    assert backends.flush(timeout=30)
+    stats = backends.sender_stats()
+    assert (stats.sent, stats.failed) == (0, 1)
+    assert stats.retried >= 1
+    assert f"gave up emitting the event on {_key(project)} after" in caplog.text
+    assert "Bearer" not in caplog.text
+
+
+def test_web_notification_goes_to_the_user_after_commit(transactional_db, events) -> None:
+    data = {"type": "assigned", "user": {"id": 42}, "created": "2026-01-05T10:30:00Z"}
+    with transaction.atomic():
+        emission.emit_event_for_user_notification(42, data, session_id="s")
+        assert events == []
+    assert events == [("web_notifications.42", {"session_id": "s", "data": data})]
+
+
+def test_live_notification_is_sent_at_once_with_the_seed_shape(
+    project, owner, events: Captured
+) -> None:
+    story = userstory_services.create_userstory(project=project, owner=owner, subject="Login")
+    events.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        emission.emit_live_notification_for_model(
+            story, 7, type="create", history_id=12345, url="https://x/us/1", session_id="s"
+        )
+        raise RuntimeError("the transaction rolls back; the live notification is out already")
+    assert events == [
+        (
+            "live_notifications.7",
+            {
+                "session_id": "s",
+                "data": {
+                    "title": f"User story #{story.ref} created",
+                    "body": f"{project.name} - Login",
+                    "url": "https://x/us/1",
+                    "timeout": 10000,
+                    "id": 12345,
+                },
+            },
+        )
+    ]
+    with pytest.raises(ValueError, match="type must be one of"):
+        emission.emit_live_notification_for_model(
+            story, 7, type="moved", history_id=1, url="https://x"
+        )

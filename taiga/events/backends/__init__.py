@@ -1,7 +1,14 @@
-"""Selecting the push backend from settings (``EVENTS_PUSH_BACKEND`` and its URL)."""
+"""The process-wide push backend, chosen by ``EVENTS_PUSH_BACKEND`` and its URL.
+
+``publish`` is where every event leaves: inline for the in-process backend, through the
+background sender (taiga.events.sender) for a backend that does network I/O. The state is
+per process: after a fork the child builds its own connection and thread.
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
 import threading
 from typing import Any
 
@@ -14,9 +21,12 @@ from django.utils.module_loading import import_string
 from .base import BaseEventsPushBackend
 
 DEFAULT_BACKEND = "taiga.events.backends.memory.EventsPushBackend"
+EXIT_FLUSH_SECONDS = 5.0
 
 _lock = threading.Lock()
 _backend: BaseEventsPushBackend | None = None
+_sender: Any = None  # taiga.events.sender.Sender, for blocking backends
+_pid = 0
 
 
 def backend_url() -> str:
@@ -26,6 +36,10 @@ def backend_url() -> str:
     if not isinstance(options, dict):
         raise ImproperlyConfigured("EVENTS_PUSH_BACKEND_OPTIONS must be a dict like {'url': ...}")
     return url or options.get("url", "") or ""
+
+
+def backend_path() -> str:
+    return getattr(settings, "EVENTS_PUSH_BACKEND", "") or DEFAULT_BACKEND
 
 
 def load_backend(path: str, url: str = "") -> BaseEventsPushBackend:
@@ -43,26 +57,72 @@ def load_backend(path: str, url: str = "") -> BaseEventsPushBackend:
     return backend_class(url)
 
 
+def check_settings() -> None:
+    """Fail at start-up, not on the first save, when the backend settings are wrong."""
+    load_backend(backend_path(), backend_url()).close()
+
+
+def _current() -> tuple[BaseEventsPushBackend, Any]:
+    global _backend, _sender, _pid
+    with _lock:
+        if _backend is None or _pid != os.getpid():
+            from ..sender import Sender
+
+            _backend = load_backend(backend_path(), backend_url())
+            _sender = None
+            if _backend.blocking:
+                _sender = Sender(
+                    _backend,
+                    retry_delays=getattr(settings, "EVENTS_PUSH_RETRY_DELAYS", None),
+                    max_delay=getattr(settings, "EVENTS_PUSH_MAX_DELAY", None),
+                    max_queue=getattr(settings, "EVENTS_PUSH_QUEUE_SIZE", None),
+                )
+            _pid = os.getpid()
+        return _backend, _sender
+
+
 def get_events_backend() -> BaseEventsPushBackend:
     """The process-wide backend, created on first use and kept (one broker connection)."""
-    global _backend
-    backend = _backend
-    if backend is None:
-        with _lock:
-            if _backend is None:
-                path = getattr(settings, "EVENTS_PUSH_BACKEND", "") or DEFAULT_BACKEND
-                _backend = load_backend(path, backend_url())
-            backend = _backend
-    return backend
+    return _current()[0]
+
+
+def publish(routing_key: str, message: dict[str, Any]) -> None:
+    """Hand one event to the backend; only the in-process backend can raise from here."""
+    backend, sender = _current()
+    if sender is None:
+        backend.emit_event(message, routing_key=routing_key)
+    else:
+        sender.submit(routing_key, message)
+
+
+def sender_stats() -> Any:
+    """Counters of the background sender (sent, retried, failed, dropped), or None."""
+    with _lock:
+        return _sender.stats if _sender is not None and _pid == os.getpid() else None
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Wait until every event published so far has left the process; False on timeout."""
+    with _lock:
+        sender = _sender if _pid == os.getpid() else None
+    return sender.flush(timeout) if sender is not None else True
 
 
 def reset_events_backend() -> None:
-    """Close the current backend so the next emission uses the settings as they are now."""
-    global _backend
+    """Send what is queued, close the backend; the next event uses the settings as they are."""
+    global _backend, _sender
     with _lock:
-        backend, _backend = _backend, None
-    if backend is not None:
+        backend, sender, same_process = _backend, _sender, _pid == os.getpid()
+        _backend = _sender = None
+    if backend is None or not same_process:
+        return
+    if sender is not None:
+        sender.close(EXIT_FLUSH_SECONDS)
+    else:
         backend.close()
+
+
+atexit.register(reset_events_backend)
 
 
 @receiver(setting_changed)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from typing import Any
+
+
+class UnsendableEvent(ValueError):
+    """An event no retry can send (too large, not encodable): given up at once."""
 
 
 class BaseEventsPushBackend(abc.ABC):
@@ -11,7 +16,11 @@ class BaseEventsPushBackend(abc.ABC):
 
     Implementations keep one long-lived connection and are safe to call from several
     threads. ``emit_event`` raises on failure; the caller decides what a failure means.
+    A backend that does network I/O sets ``blocking``: emission then goes through the
+    background sender so that no request waits on the broker.
     """
+
+    blocking = True
 
     def __init__(self, url: str = "") -> None:
         self.url = url
@@ -20,8 +29,10 @@ class BaseEventsPushBackend(abc.ABC):
     def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
         """Publish ``message`` on ``routing_key``."""
 
-    def flush(self) -> None:
-        """Wait until everything emitted so far has left the process."""
+    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Publish several ``(routing_key, message)`` in order; backends may do it faster."""
+        for routing_key, message in batch:
+            self.emit_event(message, routing_key=routing_key)
 
     def close(self) -> None:
         """Release the connection; the backend may be used again afterwards."""

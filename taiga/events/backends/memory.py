@@ -14,5 +14,7 @@ from .base import BaseEventsPushBackend
 class EventsPushBackend(BaseEventsPushBackend):
     """Publishes on the process-wide memory bus that an in-process gateway consumes."""
 
+    blocking = False
+
     def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
         bus.publish(routing_key, orjson.dumps(message))

@@ -8,6 +8,7 @@ notifications) and would tie event delivery to the ORM's connection handling.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -48,9 +49,16 @@ class EventsPushBackend(BaseEventsPushBackend):
         self._connection: psycopg.Connection | None = None
 
     def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
-        payloads = split_to_fit(
-            {"routing_key": routing_key, **message}, orjson.dumps, MAX_PAYLOAD_BYTES
-        )
+        self.emit_events([(routing_key, message)])
+
+    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        payloads = [
+            payload
+            for routing_key, message in batch
+            for payload in split_to_fit(
+                {"routing_key": routing_key, **message}, orjson.dumps, MAX_PAYLOAD_BYTES
+            )
+        ]
         with self._lock:
             try:
                 self._notify(payloads)
@@ -63,8 +71,9 @@ class EventsPushBackend(BaseEventsPushBackend):
         if self._connection is None or self._connection.closed:
             self._connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
         with self._connection.cursor() as cursor:
-            for payload in payloads:
-                cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload.decode()))
+            cursor.executemany(
+                "SELECT pg_notify(%s, %s)", [(CHANNEL, payload.decode()) for payload in payloads]
+            )
 
     def _close_connection(self) -> None:
         if self._connection is not None:

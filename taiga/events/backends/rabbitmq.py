@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import aio_pika
@@ -54,21 +55,19 @@ class EventsPushBackend(BaseEventsPushBackend):
                 )
             return self._exchange
 
-    async def _publish(self, body: bytes, routing_key: str) -> None:
-        message = aio_pika.Message(body, content_type="application/json")
+    async def _publish(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
         try:
             exchange = await self._get_exchange()
         except BaseException:
             await self._disconnect()
             raise
         try:
-            await exchange.publish(message, routing_key=routing_key)
+            await _publish_on(exchange, batch)
         except aio_pika.exceptions.ChannelClosed:
             # The exchange auto-deletes when the last gateway unbinds, and publishing to a
             # missing exchange closes the channel: declare it again on a new channel, once.
             self._exchange = None
-            exchange = await self._get_exchange()
-            await exchange.publish(message, routing_key=routing_key)
+            await _publish_on(await self._get_exchange(), batch)
 
     async def _disconnect(self) -> None:
         connection, self._connection, self._exchange = self._connection, None, None
@@ -76,10 +75,15 @@ class EventsPushBackend(BaseEventsPushBackend):
             await connection.close()
 
     def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
-        future = asyncio.run_coroutine_threadsafe(
-            self._publish(orjson.dumps(message), routing_key), self._event_loop()
-        )
-        future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+        self.emit_events([(routing_key, message)])
+
+    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        future = asyncio.run_coroutine_threadsafe(self._publish(batch), self._event_loop())
+        try:
+            future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+        except BaseException:
+            future.cancel()
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -90,3 +94,18 @@ class EventsPushBackend(BaseEventsPushBackend):
             timeout=PUBLISH_TIMEOUT_SECONDS
         )
         loop.call_soon_threadsafe(loop.stop)
+
+
+async def _publish_on(
+    exchange: aio_pika.abc.AbstractExchange, batch: Sequence[tuple[str, dict[str, Any]]]
+) -> None:
+    """Publish in order and wait for all the broker's confirms together."""
+    await asyncio.gather(
+        *(
+            exchange.publish(
+                aio_pika.Message(orjson.dumps(message), content_type="application/json"),
+                routing_key=routing_key,
+            )
+            for routing_key, message in batch
+        )
+    )

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from taiga.events.backends import get_events_backend
+from taiga.events import backends
 from taiga.events.events import emit_system_notification
 
 
@@ -21,5 +21,6 @@ class Command(BaseCommand):
         if not title or desc is None or positional:
             raise CommandError('usage: emit_notification_message --title "…" --desc "…"')
         emit_system_notification(title, desc)
-        get_events_backend().flush()
+        if not backends.flush(timeout=30):
+            raise CommandError("the events broker did not take the notification within 30 s")
         self.stdout.write(f"sent notification {title!r}")
