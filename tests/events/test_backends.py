@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import uuid
 
 import aio_pika
 import orjson
 import psycopg
 
+from taiga.events import backends
 from taiga.events.backends import load_backend
 
 PG = "taiga.events.backends.postgresql.EventsPushBackend"
@@ -32,7 +34,7 @@ def test_postgresql_notifies_events_with_the_routing_key(postgresql_url: str) ->
 
 def test_postgresql_splits_a_bulk_event_over_the_payload_limit(postgresql_url: str) -> None:
     backend = load_backend(PG, postgresql_url)
-    pks = list(range(1_000_000, 1_004_000))
+    pks = list(range(1_000_000, 1_005_000))
     tag = uuid.uuid4().hex
     data = {"type": "change", "matches": "userstories.userstory", "pk": pks}
     collected: list[int] = []
@@ -113,3 +115,27 @@ def test_rabbitmq_publishes_on_the_original_exchange(rabbitmq_url: str) -> None:
         (f"changes.project.{tag}.tasks.task", {"session_id": "s", "data": {"n": 1}}),
         (f"changes.project.{tag}.tasks.task", {"session_id": "s", "data": {"n": 2}}),
     ]
+
+
+def test_a_forked_child_gets_its_own_connection(postgresql_url: str, settings) -> None:
+    settings.EVENTS_PUSH_BACKEND = PG
+    settings.EVENTS_PUSH_BACKEND_URL = postgresql_url
+    tag = uuid.uuid4().hex
+    with psycopg.connect(postgresql_url, autocommit=True) as listener:
+        listener.execute("LISTEN events")
+        backends.publish("notifications", {"session_id": tag, "data": {"from": "parent"}})
+        assert backends.flush(timeout=10)
+        child = multiprocessing.get_context("fork").Process(target=_publish_from_child, args=(tag,))
+        child.start()
+        child.join(timeout=30)
+        assert child.exitcode == 0
+        backends.publish("notifications", {"session_id": tag, "data": {"from": "parent again"}})
+        assert backends.flush(timeout=10)
+        received = [orjson.loads(n.payload) for n in listener.notifies(timeout=10, stop_after=3)]
+    assert [r["data"]["from"] for r in received] == ["parent", "child", "parent again"]
+
+
+def _publish_from_child(tag: str) -> None:
+    backends.publish("notifications", {"session_id": tag, "data": {"from": "child"}})
+    if not backends.flush(timeout=10):
+        raise SystemExit(1)
