@@ -238,3 +238,12 @@ def test_live_notification_is_sent_at_once_with_the_seed_shape(
         emission.emit_live_notification_for_model(
             story, 7, type="moved", history_id=1, url="https://x"
         )
+
+
+def test_imports_and_fixture_loads_emit_nothing(project, owner, events: Captured) -> None:
+    story = UserStory(project=project, owner=owner, subject="Imported", ref=999)
+    story.status = project.us_statuses.first()
+    story._importing = True
+    story.save()
+    story.delete()
+    assert events == []

@@ -15,6 +15,7 @@ from typing import Any
 
 import aio_pika
 import orjson
+import uvloop
 
 from .base import BaseEventsPushBackend
 
@@ -35,7 +36,7 @@ class EventsPushBackend(BaseEventsPushBackend):
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None:
-                loop = asyncio.new_event_loop()
+                loop = uvloop.new_event_loop()
                 thread = threading.Thread(
                     target=loop.run_forever, name="events-rabbitmq", daemon=True
                 )
@@ -105,6 +106,7 @@ async def _publish_on(
             exchange.publish(
                 aio_pika.Message(orjson.dumps(message), content_type="application/json"),
                 routing_key=routing_key,
+                mandatory=False,  # no gateway bound yet is normal, not an error
             )
             for routing_key, message in batch
         )
