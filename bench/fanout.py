@@ -1,0 +1,410 @@
+"""Fan-out benchmark: one broker message to many WebSocket clients, through a real gateway.
+
+    .venv/bin/python bench/fanout.py --scenario B --spawn-gateway
+    .venv/bin/python bench/fanout.py --url ws://host:8888/events --secret S \\
+        --broker rabbitmq --broker-url amqp://… --gateway-pid 1234 --clients 1000 \\
+        --projects 100 --rate 1000 --duration 20 --json out.json
+
+Works against any gateway that speaks the taiga-events protocol (the original included):
+clients authenticate with real tokens (HS256, ``SECRET``) and subscribe to
+``changes.project.{p}.userstories.userstory``; the gateway must let them (run ours with
+``AUTHORIZATION=off``, as the original behaves). Client connections are spread over several
+worker processes. Once every subscription is live (proved by a warm-up event per project,
+republished until every client has it: no sleeps), messages are published at the given rate
+through the real broker, each carrying its send time, then an end marker per project.
+
+Reports connect time, deliveries expected and received, loss, latency percentiles,
+deliveries/s, the gateway's RSS per connection and CPU per delivery (from /proc, given its
+pid), and the load generator's own CPU, so that a saturated generator is visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jwt
+import orjson
+import uvloop
+from websockets.asyncio.client import ClientConnection, connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import percentile
+
+KEY = "changes.project.{}.userstories.userstory"
+SCENARIOS = {
+    "A": {"clients": 1000, "projects": 1, "rate": 100, "duration": 10},
+    "B": {"clients": 1000, "projects": 100, "rate": 1000, "duration": 20},
+    "C": {"clients": 5000, "projects": 50, "rate": 200, "duration": 20},
+    "D": {"clients": 15000, "projects": 1000, "rate": 10, "duration": 20},
+}
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    return soft
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def token(secret: str, user_id: int, claim: str) -> str:
+    claims = {"token_type": "access", "exp": int(time.time()) + 86400, "jti": str(user_id)}
+    claims[claim] = user_id
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+# Worker processes: hold the client connections --------------------------------------------
+
+
+@dataclass
+class WorkerResult:
+    connected: int = 0
+    failed: int = 0
+    received: int = 0
+    ended: int = 0
+    latencies_ms: array = field(default_factory=lambda: array("f"))
+    cpu_seconds: float = 0.0
+
+
+class WorkerClients:
+    def __init__(self, args: argparse.Namespace, first: int, count: int) -> None:
+        self.args = args
+        self.first = first
+        self.count = count
+        self.result = WorkerResult()
+        self.warmed: set[int] = set()
+        self.all_warm = asyncio.Event()
+        self.finished: set[int] = set()
+        self.all_ended = asyncio.Event()
+        self.sockets: list[ClientConnection] = []
+
+    def project_of(self, client: int) -> int:
+        return client % self.args.projects
+
+    async def open(self, client: int) -> None:
+        args = self.args
+        try:
+            ws = await connect(args.url, max_size=2**20, compression=None, ping_interval=None)
+            await ws.send(
+                orjson.dumps(
+                    {
+                        "cmd": "auth",
+                        "id": 1,
+                        "data": {
+                            "token": token(args.secret, client + 1, args.user_id_claim),
+                            "sessionId": f"bench-{client}",
+                        },
+                    }
+                )
+            )
+            subscribe = {
+                "cmd": "subscribe",
+                "id": 2,
+                "routing_key": KEY.format(self.project_of(client)),
+            }
+            await ws.send(orjson.dumps(subscribe))
+        except OSError:
+            self.result.failed += 1
+            return
+        self.sockets.append(ws)
+        self.result.connected += 1
+        asyncio.get_running_loop().create_task(self.read(client, ws))
+
+    async def read(self, client: int, ws: ClientConnection) -> None:
+        latencies = self.result.latencies_ms
+        with contextlib.suppress(Exception):
+            async for frame in ws:
+                message = orjson.loads(frame)
+                data = message.get("data")
+                if data is None:
+                    continue  # acks, or pongs
+                if "sent_at" in data:
+                    latencies.append((time.time() - data["sent_at"]) * 1000)
+                    self.result.received += 1
+                elif data.get("warmup"):
+                    if client not in self.warmed:
+                        self.warmed.add(client)
+                        if len(self.warmed) == self.result.connected:
+                            self.all_warm.set()
+                elif data.get("end") and client not in self.finished:
+                    self.finished.add(client)
+                    if len(self.finished) == self.result.connected:
+                        self.all_ended.set()
+
+    async def run(self, pipe: multiprocessing.connection.Connection) -> None:
+        batch = 200
+        for start in range(self.first, self.first + self.count, batch):
+            stop = min(start + batch, self.first + self.count)
+            await asyncio.gather(*(self.open(c) for c in range(start, stop)))
+        pipe.send(("connected", self.result.connected, self.result.failed))
+        await self.all_warm.wait()
+        pipe.send(("warm",))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.all_ended.wait(), timeout=self.args.duration + 60)
+        self.result.ended = len(self.finished)
+        self.result.cpu_seconds = cpu_seconds()
+        pipe.send(("result", self.result))
+        for ws in self.sockets:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+
+def worker_main(args: argparse.Namespace, first: int, count: int, pipe) -> None:
+    raise_fd_limit()
+    uvloop.run(WorkerClients(args, first, count).run(pipe))
+
+
+# Publisher ------------------------------------------------------------------------------
+
+
+class Publisher:
+    async def start(self, args: argparse.Namespace) -> None:
+        self.broker = args.broker
+        if self.broker == "rabbitmq":
+            import aio_pika
+
+            self.connection = await aio_pika.connect(args.broker_url)
+            channel = await self.connection.channel(publisher_confirms=False)
+            self.exchange = await channel.declare_exchange(
+                "events", aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
+            )
+            self.message_class = aio_pika.Message
+        else:
+            import psycopg
+
+            self.connection = await psycopg.AsyncConnection.connect(
+                args.broker_url, autocommit=True
+            )
+
+    async def publish(self, project: int, data: dict) -> None:
+        routing_key = KEY.format(project)
+        envelope = {"session_id": None, "data": data}
+        if self.broker == "rabbitmq":
+            await self.exchange.publish(
+                self.message_class(orjson.dumps(envelope)), routing_key=routing_key, mandatory=False
+            )
+        else:
+            payload = orjson.dumps({"routing_key": routing_key, **envelope}).decode()
+            await self.connection.execute("SELECT pg_notify('events', %s)", (payload,))
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+# The gateway's resources, from /proc ----------------------------------------------------
+
+
+def gateway_rss_kb(pid: int | None) -> int | None:
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return None
+
+
+def gateway_cpu_seconds(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# The run ----------------------------------------------------------------------------------
+
+
+async def wait_for(pipes: list, kind: str, timeout: float) -> list:
+    """The next message of ``kind`` from every worker."""
+    loop = asyncio.get_running_loop()
+    replies = []
+    for pipe in pipes:
+        message = await asyncio.wait_for(loop.run_in_executor(None, pipe.recv), timeout)
+        assert message[0] == kind, message
+        replies.append(message)
+    return replies
+
+
+async def run(args: argparse.Namespace) -> dict:
+    rss_before = gateway_rss_kb(args.gateway_pid)
+    per_worker = -(-args.clients // args.workers)
+    pipes, processes = [], []
+    context = multiprocessing.get_context("fork")
+    connect_started = time.perf_counter()
+    for index in range(args.workers):
+        first, count = index * per_worker, min(per_worker, args.clients - index * per_worker)
+        if count <= 0:
+            break
+        parent, child = context.Pipe()
+        process = context.Process(target=worker_main, args=(args, first, count, child))
+        process.start()
+        pipes.append(parent)
+        processes.append(process)
+    connected = await wait_for(pipes, "connected", timeout=600)
+    clients = sum(reply[1] for reply in connected)
+    failed = sum(reply[2] for reply in connected)
+
+    publisher = Publisher()
+    await publisher.start(args)
+    loop = asyncio.get_running_loop()
+    warm = [loop.run_in_executor(None, pipe.recv) for pipe in pipes]
+    while not all(future.done() for future in warm):
+        for project in range(args.projects):
+            await publisher.publish(project, {"warmup": True})
+        await asyncio.wait(warm, timeout=0.25)
+    connect_seconds = time.perf_counter() - connect_started
+    rss_connected = gateway_rss_kb(args.gateway_pid)
+
+    cpu_before = gateway_cpu_seconds(args.gateway_pid)
+    own_cpu_before = cpu_seconds()
+    total = int(args.rate * args.duration)
+    started = time.perf_counter()
+    for sequence in range(total):
+        delay = started + sequence / args.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await publisher.publish(sequence % args.projects, {"sent_at": time.time(), "seq": sequence})
+    publish_seconds = time.perf_counter() - started
+    for project in range(args.projects):
+        await publisher.publish(project, {"end": True})
+    results = [reply[1] for reply in await wait_for(pipes, "result", args.duration + 120)]
+    elapsed = time.perf_counter() - started
+    cpu_after = gateway_cpu_seconds(args.gateway_pid)
+    await publisher.close()
+    for process in processes:
+        process.join(timeout=30)
+
+    subscribers = [0] * args.projects
+    for client in range(clients):
+        subscribers[client % args.projects] += 1
+    expected = sum(subscribers[sequence % args.projects] for sequence in range(total))
+    received = sum(result.received for result in results)
+    latencies = [value for result in results for value in result.latencies_ms]
+    gateway_cpu = None if cpu_before is None else cpu_after - cpu_before
+    summary = {
+        "scenario": args.scenario,
+        "broker": args.broker,
+        "clients": clients,
+        "failed_connections": failed,
+        "projects": args.projects,
+        "rate": args.rate,
+        "achieved_rate": round(total / publish_seconds, 1),
+        "duration": args.duration,
+        "connect_seconds": round(connect_seconds, 2),
+        "expected": expected,
+        "received": received,
+        "lost": expected - received,
+        "latency_ms": {
+            name: round(percentile(latencies, p), 2) if latencies else None
+            for name, p in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))
+        },
+        "deliveries_per_s": round(received / elapsed, 1),
+        "gateway": {
+            "rss_kb_per_connection": (
+                round((rss_connected - rss_before) / clients, 2)
+                if rss_before is not None and clients
+                else None
+            ),
+            "rss_mb": None if rss_connected is None else round(rss_connected / 1024, 1),
+            "cpu_seconds": None if gateway_cpu is None else round(gateway_cpu, 2),
+            "cpu_us_per_delivery": (
+                round(gateway_cpu / received * 1e6, 2) if gateway_cpu and received else None
+            ),
+        },
+        "generator_cpu_seconds": round(
+            sum(result.cpu_seconds for result in results) + cpu_seconds() - own_cpu_before, 2
+        ),
+    }
+    return summary
+
+
+def spawn_gateway(args: argparse.Namespace) -> subprocess.Popen:
+    """Start our gateway with authorization off, on the broker of the run."""
+    env = {
+        **os.environ,
+        "SECRET": args.secret,
+        "AUTHORIZATION": "off",
+        "WEB_SOCKET_SERVER_PORT": args.url.rsplit(":", 1)[1].split("/")[0],
+        "EVENTS_BROKER": args.broker,
+        "LOG_LEVEL": "WARNING",
+    }
+    env["RABBITMQ_URL" if args.broker == "rabbitmq" else "POSTGRESQL_URL"] = args.broker_url
+    log = tempfile.NamedTemporaryFile("w+", prefix="gateway-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taiga_events", "serve"], env=env, stderr=log, stdout=log
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            host, port = args.url.split("//", 1)[1].split("/")[0].rsplit(":", 1)
+            socket.create_connection((host, int(port)), timeout=1).close()
+            return process
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the gateway did not start: " + Path(log.name).read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), help="preset sizes")
+    parser.add_argument("--url", default="ws://127.0.0.1:8899/events")
+    parser.add_argument("--secret", default="fanout-benchmark-secret-long-enough-for-hs256")
+    parser.add_argument("--user-id-claim", default="user_id")
+    parser.add_argument("--broker", choices=["rabbitmq", "postgresql"], default="rabbitmq")
+    parser.add_argument("--broker-url")
+    parser.add_argument("--gateway-pid", type=int)
+    parser.add_argument("--spawn-gateway", action="store_true", help="run our gateway for it")
+    parser.add_argument("--clients", type=int)
+    parser.add_argument("--projects", type=int)
+    parser.add_argument("--rate", type=float, help="messages per second")
+    parser.add_argument("--duration", type=float, help="seconds of publishing")
+    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2)))
+    parser.add_argument("--json", type=Path, help="append the summary to this JSON-lines file")
+    args = parser.parse_args()
+    for name, value in SCENARIOS.get(args.scenario, SCENARIOS["B"]).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.broker_url = args.broker_url or (
+        "amqp://guest:guest@127.0.0.1:5672/"
+        if args.broker == "rabbitmq"
+        else "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    raise_fd_limit()
+    gateway = spawn_gateway(args) if args.spawn_gateway else None
+    if gateway is not None:
+        args.gateway_pid = gateway.pid
+    try:
+        summary = uvloop.run(run(args))
+    finally:
+        if gateway is not None:
+            gateway.terminate()
+            gateway.wait(timeout=30)
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        with args.json.open("a") as output:
+            output.write(json.dumps(summary) + "\n")
+
+
+if __name__ == "__main__":
+    main()
