@@ -1,4 +1,4 @@
-"""Assembles a gateway from its config and runs it until asked to stop."""
+"""Assembles a gateway from its config, runs it, and drains it on the way out."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from dataclasses import dataclass
 
 from websockets.asyncio.server import Server
 
+from .backend_api import BackendPermissions
 from .brokers.base import Broker
 from .config import Config
 from .gateway import Gateway
-from .project_access import AllowAll, BackendProjectAccess
+from .health import HealthServer
+from .logs import Redactor, secrets_of
+from .metrics import Collector
+from .permissions import PermissionCache
+from .protocol import CloseCode
 from .server import start_server
 from .tokens import TokenVerifier
 
@@ -34,46 +39,101 @@ def make_broker(config: Config) -> Broker:
 
 
 def make_gateway(config: Config) -> Gateway:
-    if config.authorization:
-        access = BackendProjectAccess(config.api_url, cache_seconds=config.permission_cache_seconds)
-    else:
+    if not config.authorization:
         logger.warning(
             "AUTHORIZATION=off: any client may follow any project and any user's notifications"
         )
-        access = AllowAll()
-    verifier = TokenVerifier(config.secret, user_id_claim=config.user_id_claim)
-    return Gateway(verifier=verifier, project_access=access)
+    verifier = TokenVerifier(
+        config.secret,
+        user_id_claim=config.user_id_claim,
+        algorithms=config.jwt_algorithms,
+        leeway_seconds=config.jwt_leeway_seconds,
+        audience=config.jwt_audience,
+        issuer=config.jwt_issuer,
+    )
+    source = BackendPermissions(config.api_url, timeout=config.backend_timeout_seconds)
+    return Gateway(
+        verifier=verifier,
+        permissions=PermissionCache(source, config.permission_cache_seconds),
+        limits=config.limits,
+        enforced=config.authorization,
+    )
 
 
 @dataclass
 class RunningGateway:
+    """A started gateway: its core, broker link and servers; ``stop()`` drains it."""
+
     gateway: Gateway
     broker: Broker
     server: Server
+    health: HealthServer | None = None
+    # The port of /healthz and /metrics, if they are served.
+    app_port: int | None = None
+    stopping: bool = False
 
     @property
     def port(self) -> int:
         return self.server.sockets[0].getsockname()[1]
 
+    def status(self) -> str | None:
+        """Why the gateway is not healthy, or None if it is."""
+        if self.stopping:
+            return "shutting down"
+        if not self.broker.connected:
+            return f"{self.broker.name} link is down: {self.broker.last_error or 'connecting'}"
+        return None
+
     async def stop(self) -> None:
-        """Close client connections with "going away" (1001), then the broker."""
-        self.server.close()
+        """Drain: stop accepting, close every client with 1001 and a reason, then stop.
+
+        The server's close timeout is the grace period: a client that has not completed
+        the closing handshake by then is cut off, so this returns within about that time.
+        """
+        self.stopping = True
+        self.server.close(code=CloseCode.GOING_AWAY, reason="server shutting down")
         await self.server.wait_closed()
+        await self.gateway.close()
         await self.broker.close()
+        if self.health is not None:
+            await self.health.close()
 
 
 async def start(config: Config, broker: Broker | None = None) -> RunningGateway:
-    """Connect to the broker first, then accept clients: nothing subscribed can be missed."""
+    """Start consuming the broker first, then accept clients: nothing subscribed can be
+    missed. A broker that cannot be reached does not stop the start: clients are served,
+    ``/healthz`` says why it is unhealthy, and the link is retried with backoff."""
     gateway = make_gateway(config)
     broker = broker or make_broker(config)
     await broker.start(gateway.dispatch)
-    server = await start_server(gateway, config.host, config.port)
+    try:
+        server = await start_server(
+            gateway,
+            config.host,
+            config.port,
+            allowed_origins=config.allowed_origins,
+            send_buffer_bytes=config.send_buffer_bytes,
+            close_timeout=config.shutdown_grace_seconds,
+        )
+    except BaseException:
+        await broker.close()
+        raise
     running = RunningGateway(gateway, broker, server)
+    if config.app_port is not None:
+        redact = Redactor(secrets_of(config))
+        running.health = HealthServer(running.status, Collector(gateway, broker), redact)
+        try:
+            running.app_port = await running.health.start(config.host, config.app_port)
+        except BaseException:
+            running.health = None
+            await running.stop()
+            raise
     logger.info(
         "taiga-events listening on ws://%s:%s/events (broker: %s)",
         config.host or "0.0.0.0",
         running.port,
         broker.name,
+        extra={"app_port": running.app_port, "authorization": config.authorization},
     )
     return running
 
@@ -86,5 +146,5 @@ async def serve_forever(config: Config) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
-    logger.info("shutting down")
+    logger.info("shutting down", extra={"clients": len(running.gateway.clients)})
     await running.stop()

@@ -1,8 +1,14 @@
-"""Which subscription patterns a connection may use, without I/O.
+"""Who may receive what: the subscription rules of DESIGN.md 2.2, without I/O.
 
-The rules of DESIGN.md 2.2 that can be decided from the pattern and the connection's user
-alone. Per-project permissions (may this user view project N?) are asked of the backend
-by the caller for the project this returns.
+Deciding a subscription takes two steps, with the backend asked in between:
+
+1. ``classify`` names the scope whose permissions decide the pattern: a project (the
+   user's ``my_permissions`` there), ``ALL_PROJECTS`` (whether the user is a superuser) or
+   none (the user's own notifications), and refuses what needs no asking.
+2. ``allowed_patterns`` turns the pattern and those permissions into the patterns the
+   connection is actually indexed by: the part of the pattern the user may receive. A
+   wildcard over a project becomes one pattern per app the user may view, so delivery never
+   checks permissions per message.
 """
 
 from __future__ import annotations
@@ -10,11 +16,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .routing import is_wildcard
+from .routing import intersect, normalize_pattern
 
-_PROJECT = re.compile(r"^changes\.project\.(\d+)(?:\..*)?$")
-_WEB_NOTIFICATIONS = re.compile(r"^web_notifications\.(.+)$")
-_LIVE_NOTIFICATIONS = re.compile(r"^live_notifications(?:\..*)?$")
+# The app label of a change's routing key → the permission that lets a user see it.
+APP_PERMISSIONS = {
+    "userstories": "view_us",
+    "tasks": "view_tasks",
+    "issues": "view_issues",
+    "epics": "view_epics",
+    "milestones": "view_milestones",
+    "wiki": "view_wiki_pages",
+    "projects": "view_project",
+}
+VIEW_PROJECT = "view_project"
+# The scope of patterns that can match the changes of several projects.
+ALL_PROJECTS = "all-projects"
+# The one permission ALL_PROJECTS has: the user is a superuser.
+SUPERUSER = "superuser"
+
+Scope = int | str | None
+
+_PROJECT = re.compile(r"^changes\.project\.(\d+)(?:\.|$)")
+_CROSS_PROJECT_FIRST_WORDS = frozenset({"changes", "*", "#"})
 
 
 class Forbidden(Exception):
@@ -27,30 +50,86 @@ class Forbidden(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """A pattern the connection may subscribe to, once ``project_id`` (if any) is viewable."""
+    """A subscription pattern and the scope whose permissions decide what it delivers."""
 
     pattern: str
-    project_id: int | None = None
+    scope: Scope = None
+    # False with AUTHORIZATION=off: the pattern is delivered as it is.
+    enforced: bool = True
 
 
-def authorize(pattern: str, user_id: int | None) -> Grant:
-    """Decide what subscribing to ``pattern`` means for ``user_id`` (None: anonymous)."""
+def canonical(pattern: str, user_id: int | None) -> str:
+    """The form a subscription is known by: the seed's project exception applied and a
+    ``live_notifications`` pattern pinned to the caller, as the original gateway does."""
+    if user_id is not None and pattern.split(".", 1)[0] == "live_notifications":
+        return f"live_notifications.{user_id}"
+    return normalize_pattern(pattern)
+
+
+def classify(pattern: str, user_id: int | None, *, enforced: bool = True) -> Grant:
+    """What deciding ``pattern`` for ``user_id`` (None: anonymous) depends on.
+
+    Raises Forbidden for what is refused whatever the backend says: anything but a
+    project's changes before ``auth``, someone else's web notifications.
+    """
+    pattern = canonical(pattern, user_id)
     project = _PROJECT.match(pattern)
     if project:
-        return Grant(pattern, int(project.group(1)))
+        return Grant(pattern, int(project.group(1)) if enforced else None, enforced)
     if user_id is None:
         raise Forbidden(f"subscribing to {pattern!r} needs 'auth' first", needs_auth=True)
-    if _LIVE_NOTIFICATIONS.match(pattern):
-        # As the original gateway does: a live-notification subscription is always the
-        # caller's own, whatever id the pattern names.
-        return Grant(f"live_notifications.{user_id}")
-    web = _WEB_NOTIFICATIONS.match(pattern)
-    if web:
-        if web.group(1) != str(user_id):
-            raise Forbidden("web notifications can only be followed for your own user")
-        return Grant(pattern)
-    if pattern == "notifications":
-        return Grant(pattern)
-    if pattern.startswith("changes.") or is_wildcard(pattern.split(".", 1)[0]):
-        return Grant(pattern)
-    raise Forbidden(f"unknown routing key family in {pattern!r}")
+    if not enforced:
+        return Grant(pattern, None, False)
+    first, _, rest = pattern.partition(".")
+    if first in _CROSS_PROJECT_FIRST_WORDS:
+        return Grant(pattern, ALL_PROJECTS)
+    if first == "web_notifications" and rest != str(user_id):
+        raise Forbidden("web notifications can only be followed for your own user")
+    return Grant(pattern)
+
+
+def allowed_patterns(
+    grant: Grant, user_id: int | None, permissions: frozenset[str]
+) -> tuple[str, ...]:
+    """The patterns to index the subscription by, given the permissions of its scope.
+
+    Raises Forbidden when nothing the pattern matches may be received.
+    """
+    if not grant.enforced:
+        return (grant.pattern,)
+    if isinstance(grant.scope, int):
+        templates = _project_templates(grant.scope, user_id, permissions)
+    elif grant.scope == ALL_PROJECTS:
+        if SUPERUSER not in permissions:
+            raise Forbidden("patterns that span projects are for superusers only")
+        templates = [("changes", "project", "*", "*", "*"), *_own_templates(user_id)]
+    else:
+        templates = _own_templates(user_id)
+    patterns = set().union(*(intersect(grant.pattern, template) for template in templates))
+    if not patterns:
+        raise Forbidden(f"{grant.pattern!r} matches no event you may receive")
+    return tuple(sorted(patterns))
+
+
+def _project_templates(
+    project_id: int, user_id: int | None, permissions: frozenset[str]
+) -> list[tuple[str, ...]]:
+    if VIEW_PROJECT not in permissions:
+        if user_id is None:
+            raise Forbidden(
+                f"project {project_id} is not public: send 'auth' first", needs_auth=True
+            )
+        raise Forbidden(f"you may not view project {project_id}")
+    return [
+        ("changes", "project", str(project_id), app, "*")
+        for app, permission in APP_PERMISSIONS.items()
+        if permission in permissions
+    ]
+
+
+def _own_templates(user_id: int | None) -> list[tuple[str, ...]]:
+    return [
+        ("notifications",),
+        ("web_notifications", str(user_id)),
+        ("live_notifications", str(user_id)),
+    ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
+from . import logs
 from .config import BROKERS, ConfigError, load_config
 
 
@@ -16,6 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the WebSocket gateway")
     serve.add_argument("--host", help="interface to listen on (EVENTS_HOST; default: all)")
     serve.add_argument("--port", type=int, help="WebSocket port (WEB_SOCKET_SERVER_PORT; 8888)")
+    serve.add_argument("--app-port", type=int, help="/healthz and /metrics (APP_PORT; 3023)")
     serve.add_argument("--broker", choices=BROKERS, help="EVENTS_BROKER (default rabbitmq)")
     serve.add_argument("--rabbitmq-url", help="RABBITMQ_URL")
     serve.add_argument("--postgresql-url", help="POSTGRESQL_URL")
@@ -39,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"taiga-events: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(config.log_level, config.log_format, logs.secrets_of(config))
     from .app import serve_forever
 
     try:

@@ -1,4 +1,7 @@
-"""Gateway settings, from the original taiga-events' environment names and from flags."""
+"""Gateway settings, from the original taiga-events' environment names and from flags.
+
+docs/GATEWAY.md describes each one.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,14 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from .limits import Limits
+from .tokens import HMAC_ALGORITHMS
+
 BROKERS = ("rabbitmq", "postgresql", "memory")
+LOG_FORMATS = ("json", "text")
+# The original taiga-events' health port; ``taiga-events serve`` listens on it by default.
+DEFAULT_APP_PORT = 3023
+_LIMITS = Limits()
 
 
 class ConfigError(ValueError):
@@ -18,41 +28,107 @@ class Config:
     secret: str
     host: str | None = None
     port: int = 8888
+    # Health and metrics; None: not served (the gateway embedded in `make run`).
+    app_port: int | None = None
     broker: str = "rabbitmq"
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     postgresql_url: str = "postgresql://127.0.0.1:5432/taiga"
     api_url: str = "http://localhost:9000/api/v1"
+    backend_timeout_seconds: float = 5.0
     user_id_claim: str = "user_id"
+    jwt_algorithms: tuple[str, ...] = ("HS256",)
+    jwt_leeway_seconds: float = 5.0
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
     authorization: bool = True
     permission_cache_seconds: float = 30.0
+    allowed_origins: tuple[str, ...] = ()
+    max_frame_bytes: int = _LIMITS.max_frame_bytes
+    max_subscriptions: int = _LIMITS.max_subscriptions
+    command_rate: float = _LIMITS.command_rate
+    command_burst: int = _LIMITS.command_burst
+    max_routing_key_length: int = _LIMITS.max_routing_key_length
+    max_routing_key_segments: int = _LIMITS.max_routing_key_segments
+    send_buffer_bytes: int = 1024 * 1024
+    shutdown_grace_seconds: float = 10.0
     log_level: str = "INFO"
+    log_format: str = "json"
 
     def __post_init__(self) -> None:
         if not self.secret:
             raise ConfigError("SECRET is required: the backend's SECRET_KEY, to verify tokens")
-        if not 0 <= self.port < 65536:
-            raise ConfigError(f"WEB_SOCKET_SERVER_PORT must be a port number, got {self.port}")
+        for name, port in (("WEB_SOCKET_SERVER_PORT", self.port), ("APP_PORT", self.app_port)):
+            if port is not None and not 0 <= port < 65536:
+                raise ConfigError(f"{name} must be a port number, got {port}")
         if self.broker not in BROKERS:
             raise ConfigError(f"EVENTS_BROKER must be one of {', '.join(BROKERS)}")
         if logging.getLevelName(self.log_level.upper()) == f"Level {self.log_level.upper()}":
             raise ConfigError(f"LOG_LEVEL {self.log_level!r} is not a logging level")
-        if self.permission_cache_seconds < 0:
-            raise ConfigError("PERMISSION_CACHE_SECONDS must not be negative")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        unknown = set(self.jwt_algorithms) - set(HMAC_ALGORITHMS)
+        if unknown or not self.jwt_algorithms:
+            raise ConfigError(f"ALGORITHM must list some of {', '.join(HMAC_ALGORITHMS)}")
+        if self.jwt_leeway_seconds < 0:
+            raise ConfigError("TOKEN_LEEWAY_SECONDS must not be negative")
+        positive = {
+            "PERMISSION_CACHE_SECONDS": self.permission_cache_seconds,
+            "BACKEND_TIMEOUT_SECONDS": self.backend_timeout_seconds,
+            "MAX_FRAME_BYTES": self.max_frame_bytes,
+            "MAX_SUBSCRIPTIONS": self.max_subscriptions,
+            "COMMAND_RATE": self.command_rate,
+            "COMMAND_BURST": self.command_burst,
+            "MAX_ROUTING_KEY_LENGTH": self.max_routing_key_length,
+            "MAX_ROUTING_KEY_SEGMENTS": self.max_routing_key_segments,
+            "SEND_BUFFER_BYTES": self.send_buffer_bytes,
+            "SHUTDOWN_GRACE_SECONDS": self.shutdown_grace_seconds,
+        }
+        for name, value in positive.items():
+            if value <= 0:
+                raise ConfigError(f"{name} must be positive, got {value}")
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            max_frame_bytes=self.max_frame_bytes,
+            max_subscriptions=self.max_subscriptions,
+            command_rate=self.command_rate,
+            command_burst=self.command_burst,
+            max_routing_key_length=self.max_routing_key_length,
+            max_routing_key_segments=self.max_routing_key_segments,
+        )
 
 
-# Environment variable → Config field. The first six are the original taiga-events' names.
+# Environment variable → Config field. SECRET … APP_PORT and ALGORITHM, AUDIENCE, ISSUER
+# are the original taiga-events' names.
 ENVIRONMENT = {
     "SECRET": "secret",
     "WEB_SOCKET_SERVER_PORT": "port",
     "RABBITMQ_URL": "rabbitmq_url",
     "USER_ID_CLAIM": "user_id_claim",
     "LOG_LEVEL": "log_level",
+    "APP_PORT": "app_port",
+    "ALGORITHM": "jwt_algorithms",
+    "AUDIENCE": "jwt_audience",
+    "ISSUER": "jwt_issuer",
     "EVENTS_HOST": "host",
     "EVENTS_BROKER": "broker",
     "POSTGRESQL_URL": "postgresql_url",
     "TAIGA_API_URL": "api_url",
+    "BACKEND_TIMEOUT_SECONDS": "backend_timeout_seconds",
+    "TOKEN_LEEWAY_SECONDS": "jwt_leeway_seconds",
     "AUTHORIZATION": "authorization",
     "PERMISSION_CACHE_SECONDS": "permission_cache_seconds",
+    "ALLOWED_ORIGINS": "allowed_origins",
+    "MAX_FRAME_BYTES": "max_frame_bytes",
+    "MAX_SUBSCRIPTIONS": "max_subscriptions",
+    "COMMAND_RATE": "command_rate",
+    "COMMAND_BURST": "command_burst",
+    "MAX_ROUTING_KEY_LENGTH": "max_routing_key_length",
+    "MAX_ROUTING_KEY_SEGMENTS": "max_routing_key_segments",
+    "SEND_BUFFER_BYTES": "send_buffer_bytes",
+    "SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
+    "LOG_FORMAT": "log_format",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -60,30 +136,36 @@ _FALSE = {"0", "false", "no", "off"}
 
 
 def _convert(name: str, field_type: str, value: str) -> object:
+    kind = field_type.split(" ")[0].split("[")[0]
     try:
-        if field_type == "int":
+        if kind == "int":
             return int(value)
-        if field_type == "float":
+        if kind == "float":
             return float(value)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if field_type == "bool":
+    if kind == "bool":
         if value.lower() in _TRUE:
             return True
         if value.lower() in _FALSE:
             return False
         raise ConfigError(f"{name} must be on or off, got {value!r}")
+    if kind == "tuple":
+        return tuple(item.strip() for item in value.split(",") if item.strip())
     return value
 
 
 def load_config(environ: Mapping[str, str], **overrides: object) -> Config:
-    """Build the config from the environment, then from explicit overrides (flags)."""
+    """Build the config from the environment, then from explicit overrides (flags).
+
+    Unlike a Config built in code, the service serves health and metrics by default.
+    """
     types = {f.name: str(f.type) for f in fields(Config)}
-    values: dict[str, object] = {}
+    values: dict[str, object] = {"app_port": DEFAULT_APP_PORT}
     for variable, field_name in ENVIRONMENT.items():
         raw = environ.get(variable)
         if raw not in (None, ""):
-            values[field_name] = _convert(variable, types[field_name].split(" ")[0], raw)
+            values[field_name] = _convert(variable, types[field_name], raw)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values.setdefault("secret", "")
     return Config(**values)

@@ -1,79 +1,120 @@
 """The gateway's core: carries out client commands and fans broker events out.
 
-It owns the hub (who follows what) and reacts to the two kinds of input, a client's
-command and a broker's message. Sockets and broker connections live in thin adapters.
+It owns the hub (who receives what) and reacts to three kinds of input: a client's command,
+a broker's message and a permission re-check coming due. Sockets, the broker link and the
+backend's HTTP API live in thin adapters; the rules live in pure modules (``protocol``,
+``authorization``, ``limits``, ``routing``).
+
+Subscriptions are authorized when they are made, and indexed by the patterns the user may
+actually receive, so a message is matched and encoded once and written to its recipients
+with no per-recipient decision. The permissions behind each live subscription are asked of
+the backend again whenever their cache time runs out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.server import broadcast
 
 from . import protocol
-from .authorization import Forbidden, authorize
-from .client_state import ClientState
+from .authorization import Forbidden, Scope, allowed_patterns, canonical, classify
+from .client_state import ClientState, Subscription
 from .hub import Hub
-from .project_access import BackendUnavailable, ProjectAccess
+from .limits import Limits, TokenBucket
+from .metrics import Metrics
+from .permissions import BackendUnavailable, PermissionCache
 from .protocol import ErrorCode, ProtocolError
-from .routing import InvalidPattern, normalize_pattern, validate_pattern
+from .routing import InvalidPattern, validate_pattern
 from .tokens import InvalidToken, TokenVerifier
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_SUBSCRIPTIONS = 100
+# How soon a re-check the backend could not answer is tried again (at most).
+RETRY_SECONDS = 5.0
+
+Key = tuple[int | None, Scope]
+DEFAULT_LIMITS = Limits()
 
 
 class Gateway:
+    """Every connection's state and the rules applied to it; one per gateway process."""
+
     def __init__(
         self,
         *,
         verifier: TokenVerifier,
-        project_access: ProjectAccess,
-        max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS,
+        permissions: PermissionCache,
+        limits: Limits = DEFAULT_LIMITS,
+        enforced: bool = True,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.verifier = verifier
-        self.project_access = project_access
-        self.max_subscriptions = max_subscriptions
+        self.permissions = permissions
+        self.limits = limits
+        self.enforced = enforced
+        self._clock = clock
         self.hub = Hub()
         self.clients: set[ClientState] = set()
-        self.events_received = 0
-        self.frames_sent = 0
+        self.metrics = Metrics()
+        # (user, scope) → the connections whose subscriptions depend on its permissions.
+        self._watchers: dict[Key, set[ClientState]] = {}
+        self._rechecks: dict[Key, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task] = set()
 
     # Broker side ------------------------------------------------------------------------
 
-    def dispatch(self, routing_key: str, envelope: dict[str, Any]) -> None:
+    def dispatch(self, routing_key: str, envelope: dict[str, Any], received_at: float) -> None:
         """Send one broker message to every subscribed connection, encoded once."""
-        self.events_received += 1
+        metrics = self.metrics
+        metrics.events_received += 1
         recipients = self.hub.recipients(routing_key, envelope.get("session_id"))
         if not recipients:
             return
         envelope.pop("routing_key", None)
         frame = protocol.event_frame(routing_key, envelope)
         broadcast([client.websocket for client in recipients], frame, text=True)
-        self.frames_sent += len(recipients)
+        metrics.frames_sent += len(recipients)
+        metrics.latency.observe(time.perf_counter() - received_at)
 
     # Client side ------------------------------------------------------------------------
 
     def connect(self, websocket: Any) -> ClientState:
-        client = ClientState(websocket)
+        limits = self.limits
+        client = ClientState(
+            websocket, TokenBucket(limits.command_rate, limits.command_burst, self._clock())
+        )
         self.clients.add(client)
         return client
 
     def disconnect(self, client: ClientState) -> None:
-        for pattern in client.subscriptions:
-            self.hub.discard(client, pattern)
+        """Forget the connection; safe to call more than once."""
+        client.closed = True
         client.subscriptions.clear()
+        self._sync(client)
         self.clients.discard(client)
 
     async def handle(self, client: ClientState, frame: str | bytes) -> bytes | None:
-        """Carry out one client frame; returns the reply frame, if any."""
+        """Carry out one client frame; returns the reply frame, if any. Never raises."""
+        within_rate = client.rate.allow(self._clock())
+        command_id = None
         try:
-            command = protocol.parse_command(frame)
+            command = protocol.parse_command(frame, self.limits.max_frame_bytes)
+            command_id = command.id
+            if not within_rate:
+                raise ProtocolError(
+                    ErrorCode.RATE_LIMITED,
+                    f"more than {self.limits.command_rate:g} commands per second: "
+                    "this one was not carried out",
+                    command_id,
+                )
             match command:
                 case protocol.Ping():
-                    return protocol.pong(command.id)
+                    return protocol.pong(command_id)
                 case protocol.Auth():
                     self._authenticate(client, command)
                 case protocol.Subscribe():
@@ -81,69 +122,212 @@ class Gateway:
                 case protocol.Unsubscribe():
                     self._unsubscribe(client, command)
         except ProtocolError as exc:
+            self.metrics.error_frames[exc.code] += 1
             return protocol.error(exc.code, exc.message, exc.command_id)
-        return protocol.ack(command.id) if command.id is not None else None
+        except Exception:
+            logger.exception("a command failed unexpectedly")
+            self.metrics.error_frames[ErrorCode.INTERNAL] += 1
+            return protocol.error(ErrorCode.INTERNAL, "the command failed", command_id)
+        return protocol.ack(command_id) if command_id is not None else None
 
     def _authenticate(self, client: ClientState, command: protocol.Auth) -> None:
         try:
-            user_id = self.verifier.user_id(command.token)
+            identity = self.verifier.verify(command.token)
         except InvalidToken as exc:
+            logger.info("auth refused: %s", exc)
             raise ProtocolError(ErrorCode.AUTH_FAILED, str(exc), command.id) from None
-        if client.user_id is not None and client.user_id != user_id:
-            # Subscriptions were authorized for the previous user.
-            self.disconnect(client)
-            self.clients.add(client)
-        client.user_id = user_id
+        if client.user_id != identity.user_id:
+            if client.user_id is not None:
+                # Its subscriptions were authorized for another user.
+                client.subscriptions.clear()
+            # Re-register what it keeps under the new identity; re-checks will use it.
+            self._unwatch_all(client)
+            client.user_id = identity.user_id
         client.token = command.token
+        client.token_expires_at = identity.expires_at
         client.session_id = command.session_id
+        self._sync(client)
 
     async def _subscribe(self, client: ClientState, command: protocol.Subscribe) -> None:
+        limits = self.limits
         try:
-            pattern = normalize_pattern(validate_pattern(command.routing_key))
-            grant = authorize(pattern, client.user_id)
+            pattern = validate_pattern(
+                command.routing_key,
+                max_length=limits.max_routing_key_length,
+                max_segments=limits.max_routing_key_segments,
+            )
+            grant = classify(pattern, client.user_id, enforced=self.enforced)
         except InvalidPattern as exc:
             raise ProtocolError(ErrorCode.INVALID_ARGUMENT, str(exc), command.id) from None
         except Forbidden as exc:
-            code = ErrorCode.NOT_AUTHENTICATED if exc.needs_auth else ErrorCode.FORBIDDEN
-            raise ProtocolError(code, str(exc), command.id) from None
-        if grant.pattern not in client.subscriptions and (
-            len(client.subscriptions) >= self.max_subscriptions
+            raise self._denied(exc, command.id) from None
+        if (
+            grant.pattern not in client.subscriptions
+            and len(client.subscriptions) >= limits.max_subscriptions
         ):
             raise ProtocolError(
                 ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-                f"at most {self.max_subscriptions} subscriptions per connection",
+                f"at most {limits.max_subscriptions} subscriptions per connection",
                 command.id,
             )
-        if grant.project_id is not None:
-            await self._check_project(client, grant.project_id, command.id)
-        client.subscriptions[grant.pattern] = command.self_notification
-        self.hub.add(client, grant.pattern, command.self_notification)
-
-    async def _check_project(self, client: ClientState, project_id: int, command_id: Any) -> None:
+        permissions = frozenset[str]()
+        if grant.scope is not None:
+            permissions = await self._permissions(client, grant.scope, command.id)
         try:
-            allowed = await self.project_access.can_view(project_id, client.user_id, client.token)
+            patterns = allowed_patterns(grant, client.user_id, permissions)
+        except Forbidden as exc:
+            raise self._denied(exc, command.id) from None
+        if client.closed:
+            return
+        client.subscriptions[grant.pattern] = Subscription(
+            grant, command.routing_key, command.self_notification, patterns
+        )
+        self._sync(client)
+
+    async def _permissions(
+        self, client: ClientState, scope: Scope, command_id: Any
+    ) -> frozenset[str]:
+        try:
+            return await self.permissions.get(client.user_id, scope, client.token)
         except BackendUnavailable as exc:
-            logger.warning("permission check for project %s failed: %s", project_id, exc)
+            logger.warning("permissions cannot be checked: %s", exc)
+            self.metrics.denials[ErrorCode.BACKEND_UNAVAILABLE] += 1
             raise ProtocolError(
-                ErrorCode.INTERNAL, "permissions cannot be checked right now", command_id
+                ErrorCode.BACKEND_UNAVAILABLE,
+                "permissions cannot be checked right now: try again later",
+                command_id,
             ) from None
-        if not allowed:
-            if client.user_id is None:
-                raise ProtocolError(
-                    ErrorCode.NOT_AUTHENTICATED,
-                    f"project {project_id} is not public: send 'auth' first",
-                    command_id,
-                )
-            raise ProtocolError(
-                ErrorCode.FORBIDDEN, f"you may not view project {project_id}", command_id
-            )
+
+    def _denied(self, exc: Forbidden, command_id: Any) -> ProtocolError:
+        code = ErrorCode.NOT_AUTHENTICATED if exc.needs_auth else ErrorCode.FORBIDDEN
+        self.metrics.denials[code] += 1
+        return ProtocolError(code, str(exc), command_id)
 
     def _unsubscribe(self, client: ClientState, command: protocol.Unsubscribe) -> None:
-        pattern = normalize_pattern(command.routing_key)
-        if client.user_id is not None and pattern.startswith("live_notifications"):
-            pattern = f"live_notifications.{client.user_id}"
+        pattern = canonical(command.routing_key, client.user_id)
         if client.subscriptions.pop(pattern, None) is None:
             raise ProtocolError(
                 ErrorCode.NOT_SUBSCRIBED, f"not subscribed to {command.routing_key!r}", command.id
             )
-        self.hub.discard(client, pattern)
+        self._sync(client)
+
+    # Index and re-checks ----------------------------------------------------------------
+
+    def _sync(self, client: ClientState) -> None:
+        """Bring the hub and the re-check registry in line with the client's subscriptions."""
+        wanted: dict[str, bool] = {}
+        scopes: set[Scope] = set()
+        for subscription in client.subscriptions.values():
+            if subscription.grant.scope is not None:
+                scopes.add(subscription.grant.scope)
+            for pattern in subscription.patterns:
+                wanted[pattern] = wanted.get(pattern, False) or subscription.self_notification
+        indexed = client.indexed
+        for pattern in indexed.keys() - wanted.keys():
+            self.hub.discard(client, pattern)
+        for pattern, self_notification in wanted.items():
+            if indexed.get(pattern) != self_notification:
+                self.hub.add(client, pattern, self_notification)
+        client.indexed = wanted
+        for scope in client.scopes - scopes:
+            self._unwatch(client, scope)
+        for scope in scopes - client.scopes:
+            self._watch(client, scope)
+        client.scopes = scopes
+
+    def _watch(self, client: ClientState, scope: Scope) -> None:
+        key = (client.user_id, scope)
+        self._watchers.setdefault(key, set()).add(client)
+        if key not in self._rechecks:
+            self._schedule(key, self.permissions.ttl)
+
+    def _unwatch(self, client: ClientState, scope: Scope) -> None:
+        key = (client.user_id, scope)
+        watchers = self._watchers.get(key)
+        if watchers is None:
+            return
+        watchers.discard(client)
+        if not watchers:
+            del self._watchers[key]
+            recheck = self._rechecks.pop(key, None)
+            if recheck is not None:
+                recheck.cancel()
+
+    def _unwatch_all(self, client: ClientState) -> None:
+        for scope in client.scopes:
+            self._unwatch(client, scope)
+        client.scopes = set()
+
+    def _schedule(self, key: Key, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._rechecks[key] = loop.call_later(delay, self._recheck_due, key)
+
+    def _recheck_due(self, key: Key) -> None:
+        del self._rechecks[key]
+        task = asyncio.get_running_loop().create_task(self._recheck(key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _recheck(self, key: Key) -> None:
+        """Ask the backend again for everyone whose subscriptions depend on ``key``."""
+        user_id, scope = key
+        watchers = self._watchers.get(key)
+        if not watchers:
+            return
+        # Any of the user's connections will do; the token that lives longest is the best bet.
+        token = max(watchers, key=lambda client: client.token_expires_at).token
+        try:
+            permissions: frozenset[str] | None = await self.permissions.get(
+                user_id, scope, token, fresh=True
+            )
+        except BackendUnavailable as exc:
+            logger.warning("permissions cannot be re-checked: %s", exc)
+            permissions = None
+        for client in list(self._watchers.get(key, ())):
+            self._apply(client, scope, permissions)
+        if key in self._watchers and key not in self._rechecks:
+            ttl = self.permissions.ttl
+            self._schedule(key, ttl if permissions is not None else min(ttl, RETRY_SECONDS))
+
+    def _apply(self, client: ClientState, scope: Scope, permissions: frozenset[str] | None) -> None:
+        """Re-decide the client's subscriptions in ``scope``; None: the backend is away."""
+        for pattern, subscription in list(client.subscriptions.items()):
+            if subscription.grant.scope != scope:
+                continue
+            if permissions is None:
+                if subscription.patterns:
+                    subscription.patterns = ()
+                    self._tell(
+                        client,
+                        ErrorCode.SUBSCRIPTION_SUSPENDED,
+                        "permissions cannot be re-checked right now: delivery is paused "
+                        "and resumes by itself once they can",
+                        subscription,
+                    )
+                continue
+            try:
+                subscription.patterns = allowed_patterns(
+                    subscription.grant, client.user_id, permissions
+                )
+            except Forbidden as exc:
+                del client.subscriptions[pattern]
+                self._tell(client, ErrorCode.SUBSCRIPTION_REVOKED, str(exc), subscription)
+        self._sync(client)
+
+    def _tell(
+        self, client: ClientState, code: str, message: str, subscription: Subscription
+    ) -> None:
+        """An unprompted error frame about one subscription."""
+        self.metrics.denials[code] += 1
+        self.metrics.error_frames[code] += 1
+        frame = protocol.error(code, message, routing_key=subscription.requested)
+        broadcast([client.websocket], frame, text=True)
+
+    async def close(self) -> None:
+        """Stop re-checking permissions."""
+        for recheck in self._rechecks.values():
+            recheck.cancel()
+        self._rechecks.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

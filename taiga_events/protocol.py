@@ -1,8 +1,9 @@
 """The client ↔ gateway WebSocket protocol: parsing commands and building replies, without I/O.
 
-Clients send JSON text frames (DESIGN.md 2.2). Unknown fields are ignored, for forward
-compatibility. A command that carries an ``"id"`` is answered with an ``ack`` or an
-``error`` frame; without an id only errors are reported (old clients ignore them).
+Clients send JSON text frames (DESIGN.md 2.2, docs/PROTOCOL.md). Unknown fields are
+ignored, for forward compatibility. A command that carries an ``"id"`` is answered with an
+``ack`` or an ``error`` frame; without an id only errors are reported (old clients ignore
+them).
 """
 
 from __future__ import annotations
@@ -28,7 +29,20 @@ class ErrorCode:
     FORBIDDEN = "forbidden"
     NOT_SUBSCRIBED = "not_subscribed"
     TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"
+    FRAME_TOO_LARGE = "frame_too_large"
+    RATE_LIMITED = "rate_limited"
+    BACKEND_UNAVAILABLE = "backend_unavailable"
+    # Sent unprompted, with the subscription's "routing_key", after a permission re-check.
+    SUBSCRIPTION_REVOKED = "subscription_revoked"
+    SUBSCRIPTION_SUSPENDED = "subscription_suspended"
     INTERNAL = "internal_error"
+
+
+class CloseCode:
+    """WebSocket close codes the gateway itself sends (docs/PROTOCOL.md lists all)."""
+
+    GOING_AWAY = 1001
+    SLOW_CLIENT = 4000
 
 
 class ProtocolError(Exception):
@@ -69,19 +83,12 @@ class Unsubscribe:
 Command = Ping | Auth | Subscribe | Unsubscribe
 
 
-def parse_command(frame: str | bytes) -> Command:
+def parse_command(frame: str | bytes, max_bytes: int | None = None) -> Command:
     """Parse one client frame into a command, or raise ProtocolError with a stable code."""
-    try:
-        message = orjson.loads(frame)
-    except orjson.JSONDecodeError:
-        raise ProtocolError(ErrorCode.INVALID_JSON, "frame is not valid JSON") from None
-    if not isinstance(message, dict):
-        raise ProtocolError(ErrorCode.INVALID_COMMAND, "frame must be a JSON object")
-    command_id = message.get("id")
-    if command_id is not None and (
-        isinstance(command_id, bool) or not isinstance(command_id, (str, int))
-    ):
-        raise ProtocolError(ErrorCode.INVALID_ARGUMENT, "id must be a string or an integer")
+    if max_bytes is not None and _too_large(frame, max_bytes):
+        raise ProtocolError(ErrorCode.FRAME_TOO_LARGE, f"frames are limited to {max_bytes} bytes")
+    message = _load(frame)
+    command_id = _command_id(message)
     cmd = message.get("cmd")
     if not isinstance(cmd, str):
         raise ProtocolError(ErrorCode.INVALID_COMMAND, "missing 'cmd'", command_id)
@@ -89,6 +96,35 @@ def parse_command(frame: str | bytes) -> Command:
     if parser is None:
         raise ProtocolError(ErrorCode.UNKNOWN_COMMAND, f"unknown cmd {cmd[:32]!r}", command_id)
     return parser(message, command_id)
+
+
+def _too_large(frame: str | bytes, max_bytes: int) -> bool:
+    # A str has at least as many UTF-8 bytes as characters and at most four times as many:
+    # only a frame in between is encoded to be measured.
+    if len(frame) > max_bytes:
+        return True
+    if isinstance(frame, bytes) or len(frame) * 4 <= max_bytes:
+        return False
+    return len(frame.encode()) > max_bytes
+
+
+def _load(frame: str | bytes) -> dict:
+    try:
+        message = orjson.loads(frame)
+    except orjson.JSONDecodeError:
+        raise ProtocolError(ErrorCode.INVALID_JSON, "frame is not valid JSON") from None
+    if not isinstance(message, dict):
+        raise ProtocolError(ErrorCode.INVALID_COMMAND, "frame must be a JSON object")
+    return message
+
+
+def _command_id(message: dict) -> Any:
+    command_id = message.get("id")
+    if command_id is not None and (
+        isinstance(command_id, bool) or not isinstance(command_id, (str, int))
+    ):
+        raise ProtocolError(ErrorCode.INVALID_ARGUMENT, "id must be a string or an integer")
+    return command_id
 
 
 def _parse_ping(message: dict, command_id: Any) -> Ping:
@@ -165,8 +201,12 @@ def ack(command_id: Any) -> bytes:
     return orjson.dumps({"cmd": "ack", "id": command_id})
 
 
-def error(code: str, message: str, command_id: Any = None) -> bytes:
-    return orjson.dumps({"cmd": "error", "id": command_id, "code": code, "message": message})
+def error(code: str, message: str, command_id: Any = None, routing_key: str | None = None) -> bytes:
+    """An ``error`` frame; ``routing_key`` names the subscription an unprompted one is about."""
+    frame = {"cmd": "error", "id": command_id, "code": code, "message": message}
+    if routing_key is not None:
+        frame["routing_key"] = routing_key
+    return orjson.dumps(frame)
 
 
 def event_frame(routing_key: str, envelope: dict) -> bytes:

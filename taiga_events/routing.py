@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-MAX_KEY_LENGTH = 255
+MAX_KEY_LENGTH = 255  # AMQP's limit on a routing key
 MAX_SEGMENTS = 16
 
 _WORD = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -24,17 +24,19 @@ class InvalidPattern(ValueError):
     """A routing key or pattern that cannot be used, with the reason."""
 
 
-def validate_pattern(pattern: object) -> str:
+def validate_pattern(
+    pattern: object, *, max_length: int = MAX_KEY_LENGTH, max_segments: int = MAX_SEGMENTS
+) -> str:
     """Return ``pattern`` if it is a usable subscription pattern, else raise InvalidPattern."""
     if not isinstance(pattern, str):
         raise InvalidPattern("routing_key must be a string")
     if not pattern:
         raise InvalidPattern("routing_key must not be empty")
-    if len(pattern) > MAX_KEY_LENGTH:
-        raise InvalidPattern(f"routing_key is longer than {MAX_KEY_LENGTH} characters")
+    if len(pattern) > max_length:
+        raise InvalidPattern(f"routing_key is longer than {max_length} characters")
     words = pattern.split(".")
-    if len(words) > MAX_SEGMENTS:
-        raise InvalidPattern(f"routing_key has more than {MAX_SEGMENTS} segments")
+    if len(words) > max_segments:
+        raise InvalidPattern(f"routing_key has more than {max_segments} segments")
     for word in words:
         if word not in ("*", "#") and not _WORD.match(word):
             raise InvalidPattern(
@@ -75,3 +77,50 @@ def matches(pattern: str, routing_key: str) -> bool:
     if not is_wildcard(pattern):
         return pattern == routing_key
     return _words_match(pattern.split("."), routing_key.split("."))
+
+
+def intersect(pattern: str, template: tuple[str, ...]) -> frozenset[str]:
+    """The patterns that match exactly the keys matched by both ``pattern`` and ``template``.
+
+    ``template`` is a fixed-length pattern (literal words and ``*``, no ``#``), such as
+    ``("changes", "project", "5", "tasks", "*")``; the result is a set of fixed-length
+    patterns, so ``changes.project.5.#`` and that template give ``changes.project.5.tasks.*``.
+    This is how a subscription becomes the part of it a user may receive.
+    """
+    words = pattern.split(".")
+    memo: dict[tuple[int, int], frozenset[tuple[str, ...]]] = {}
+
+    def tails(i: int, j: int) -> frozenset[tuple[str, ...]]:
+        # Every way pattern words [i:] can meet template words [j:], as the words they make.
+        if (i, j) in memo:
+            return memo[i, j]
+        if i == len(words):
+            found = frozenset({()}) if j == len(template) else frozenset()
+        elif words[i] == "#":
+            found = frozenset(
+                template[j:k] + tail
+                for k in range(j, len(template) + 1)
+                for tail in tails(i + 1, k)
+            )
+        elif j == len(template):
+            found = frozenset()
+        else:
+            word = _meet(words[i], template[j])
+            found = (
+                frozenset((word, *tail) for tail in tails(i + 1, j + 1))
+                if word is not None
+                else frozenset()
+            )
+        memo[i, j] = found
+        return found
+
+    return frozenset(".".join(meeting) for meeting in tails(0, 0))
+
+
+def _meet(word: str, template_word: str) -> str | None:
+    """The word matching what both match, or None: ``*`` yields to a literal."""
+    if word == "*":
+        return template_word
+    if template_word in ("*", word):
+        return word
+    return None

@@ -1,11 +1,18 @@
-"""Verifying the backend's access tokens (HS256 JWT signed with the backend's secret)."""
+"""Verifying the backend's access tokens (HMAC-signed JWTs, the backend's secret)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jwt
+
+_DIGITS = re.compile(r"^[0-9]{1,19}$")
+
+# Only HMAC algorithms: the key is a shared secret. Accepting an asymmetric algorithm with
+# it would invite algorithm-confusion forgeries.
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 
 
 class InvalidToken(Exception):
@@ -13,34 +20,51 @@ class InvalidToken(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a verified token speaks for, and until when (``exp``, seconds since the epoch)."""
+
+    user_id: int
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class TokenVerifier:
-    """Checks signature, algorithm (pinned), expiry and the user claim of an access token."""
+    """Checks signature, algorithm (pinned), expiry, ``token_type`` and the user claim."""
 
     secret: str
     user_id_claim: str = "user_id"
     algorithms: Sequence[str] = ("HS256",)
     leeway_seconds: float = 5.0
+    audience: str | None = None
+    issuer: str | None = None
 
-    def user_id(self, token: str) -> int:
-        """Return the user id the token was issued to, or raise InvalidToken."""
+    def verify(self, token: str) -> Identity:
+        """Return who the token was issued to, or raise InvalidToken."""
+        required = ["exp", self.user_id_claim]
+        required += ["aud"] if self.audience else []
+        required += ["iss"] if self.issuer else []
         try:
             claims = jwt.decode(
                 token,
                 self.secret,
                 algorithms=list(self.algorithms),
                 leeway=self.leeway_seconds,
-                options={"require": ["exp"]},
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": required},
             )
         except jwt.ExpiredSignatureError:
             raise InvalidToken("token has expired") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidToken(f"token has no {exc.claim!r} claim") from None
         except jwt.InvalidTokenError as exc:
             raise InvalidToken(f"token is not valid ({type(exc).__name__})") from None
         token_type = claims.get("token_type")
         if token_type is not None and token_type != "access":
             raise InvalidToken("token is not an access token")
-        user_id = claims.get(self.user_id_claim)
-        if isinstance(user_id, str) and user_id.isdigit():
+        user_id = claims[self.user_id_claim]
+        if isinstance(user_id, str) and _DIGITS.match(user_id):
             user_id = int(user_id)
         if isinstance(user_id, bool) or not isinstance(user_id, int):
-            raise InvalidToken(f"token has no integer {self.user_id_claim!r} claim")
-        return user_id
+            raise InvalidToken(f"token's {self.user_id_claim!r} claim is not an integer")
+        return Identity(user_id, float(claims["exp"]))

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import abc
+import asyncio
+import contextlib
 import logging
+import random
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -11,11 +15,17 @@ import orjson
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[str, dict[str, Any]], None]
+# deliver(routing_key, envelope, received_at): received_at is time.perf_counter() when the
+# engine took the message off its link, so the gateway can measure broker-to-socket latency.
+Deliver = Callable[[str, dict[str, Any], float], None]
 
 
 class BadMessage(ValueError):
-    """A broker message that is not an event envelope; it is logged and dropped."""
+    """A broker message that is not an event envelope; it is logged, counted and dropped."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def parse_envelope(body: bytes | str) -> dict[str, Any]:
@@ -23,14 +33,14 @@ def parse_envelope(body: bytes | str) -> dict[str, Any]:
     try:
         envelope = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise BadMessage("body is not JSON") from None
+        raise BadMessage("not_json", "body is not JSON") from None
     if not isinstance(envelope, dict):
-        raise BadMessage("body is not a JSON object")
+        raise BadMessage("not_an_envelope", "body is not a JSON object")
     if "data" not in envelope:
-        raise BadMessage("envelope has no 'data'")
+        raise BadMessage("not_an_envelope", "envelope has no 'data'")
     session_id = envelope.get("session_id")
     if session_id is not None and not isinstance(session_id, str):
-        raise BadMessage("'session_id' is neither a string nor null")
+        raise BadMessage("not_an_envelope", "'session_id' is neither a string nor null")
     return envelope
 
 
@@ -42,27 +52,124 @@ class Broker(abc.ABC):
 
     def __init__(self) -> None:
         self.connected = False
-        self.dropped = 0
+        self.dropped_by_reason: Counter[str] = Counter()
+        self.reconnects = 0
+        # Why the link is down, for /healthz; None while it is up.
+        self.last_error: str | None = None
 
     @abc.abstractmethod
     async def start(self, deliver: Deliver) -> None:
-        """Connect and call ``deliver(routing_key, envelope)`` for every event."""
+        """Connect and call ``deliver(routing_key, envelope, received_at)`` for every event."""
 
     @abc.abstractmethod
     async def close(self) -> None:
         """Stop consuming and disconnect."""
 
-    def handle_body(self, deliver: Deliver, routing_key: str, body: bytes | str) -> None:
+    def handle_body(
+        self, deliver: Deliver, routing_key: str, body: bytes | str, received_at: float
+    ) -> None:
         """Decode one message and deliver it; a bad one is logged and dropped, never raised."""
         try:
             envelope = parse_envelope(body)
         except BadMessage as exc:
             self.drop(routing_key, exc)
             return
-        deliver(routing_key, envelope)
+        deliver(routing_key, envelope, received_at)
+
+    @property
+    def dropped(self) -> int:
+        """Messages dropped as malformed, whatever the reason."""
+        return self.dropped_by_reason.total()
 
     def drop(self, routing_key: str | None, reason: BadMessage) -> None:
-        self.dropped += 1
+        self.dropped_by_reason[reason.reason] += 1
         logger.warning(
             "dropped a %s message on %r: %s", self.name, (routing_key or "")[:255], reason
         )
+
+
+class Backoff:
+    """Exponential delays with jitter: ``initial``, then doubling up to ``maximum``.
+
+    Each delay is drawn between half and all of the current step, so that gateways which
+    lost the same broker at once do not all come back at the same instant.
+    """
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self.initial = initial
+        self.maximum = maximum
+        self._step = initial
+
+    def next(self) -> float:
+        step = self._step
+        self._step = min(step * 2, self.maximum)
+        return step / 2 + random.random() * step / 2
+
+    def reset(self) -> None:
+        self._step = self.initial
+
+
+class SupervisedBroker(Broker):
+    """A broker reached over the network: its link is kept up by a supervising task.
+
+    ``start`` returns once the first attempt is over: consuming if it succeeded; otherwise
+    the gateway serves its clients anyway and the link is retried with backoff, as it is
+    whenever it is lost. Every attempt sets up the whole consumption (queue and binding, or
+    LISTEN) again, so delivery resumes where the broker left nothing behind.
+    """
+
+    def __init__(self, *, reconnect_delay: float = 0.5, max_reconnect_delay: float = 30.0) -> None:
+        super().__init__()
+        self.reconnect_delay = reconnect_delay
+        self.max_reconnect_delay = max_reconnect_delay
+        self._task: asyncio.Task | None = None
+
+    @abc.abstractmethod
+    async def consume(self, deliver: Deliver, ready: Callable[[], None]) -> None:
+        """Connect, start consuming, call ``ready()``, and return or raise once the link is
+        lost. Cancellation must close the link."""
+
+    async def start(self, deliver: Deliver) -> None:
+        first_attempt = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._supervise(deliver, first_attempt))
+        await asyncio.shield(first_attempt)
+
+    async def _supervise(self, deliver: Deliver, first_attempt: asyncio.Future[None]) -> None:
+        backoff = Backoff(self.reconnect_delay, self.max_reconnect_delay)
+        ever_up = False
+
+        def ready() -> None:
+            nonlocal ever_up
+            if ever_up:
+                self.reconnects += 1
+                logger.info("%s link re-established", self.name)
+            ever_up = True
+            self.connected = True
+            self.last_error = None
+            backoff.reset()
+            if not first_attempt.done():
+                first_attempt.set_result(None)
+
+        while True:
+            try:
+                await self.consume(deliver, ready)
+                error = "the broker closed the link"
+            except Exception as exc:  # whatever broke the link, it is retried
+                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if self.connected:
+                logger.warning("%s link lost: %s", self.name, error)
+            else:
+                logger.warning("%s is not reachable: %s", self.name, error)
+            self.connected = False
+            self.last_error = error
+            if not first_attempt.done():
+                first_attempt.set_result(None)
+            await asyncio.sleep(backoff.next())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.connected = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 
 from .base import Broker, Deliver
@@ -59,7 +60,8 @@ class MemoryBroker(Broker):
 
         def receive(routing_key: str, body: bytes) -> None:
             # Publishers may run on other threads (the backend's request threads).
-            loop.call_soon_threadsafe(self.handle_body, deliver, routing_key, body)
+            received_at = time.perf_counter()
+            loop.call_soon_threadsafe(self.handle_body, deliver, routing_key, body, received_at)
 
         self._unsubscribe = self._source.subscribe(receive)
         self.connected = True

@@ -1,77 +1,51 @@
-"""PostgreSQL engine: ``LISTEN events``; each payload is an envelope plus ``routing_key``."""
+"""PostgreSQL engine: ``LISTEN events``; each payload is an envelope plus ``routing_key``.
+
+TCP keepalives are on (unless the URL sets them), so a link cut without a goodbye is
+noticed and re-established like one the server closed.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+import time
+from collections.abc import Callable
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
-from .base import BadMessage, Broker, Deliver, parse_envelope
-
-logger = logging.getLogger(__name__)
+from .base import BadMessage, Deliver, SupervisedBroker, parse_envelope
 
 CHANNEL = "events"
+_LINK_DEFAULTS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
-class PostgresBroker(Broker):
+class PostgresBroker(SupervisedBroker):
     name = "postgresql"
 
-    def __init__(self, url: str, *, reconnect_delay: float = 1.0) -> None:
-        super().__init__()
+    def __init__(self, url: str, **backoff: float) -> None:
+        super().__init__(**backoff)
         self.url = url
-        self.reconnect_delay = reconnect_delay
-        self._task: asyncio.Task | None = None
 
-    async def start(self, deliver: Deliver) -> None:
-        connection = await self._listen()
-        self._task = asyncio.create_task(self._consume(connection, deliver))
+    async def consume(self, deliver: Deliver, ready: Callable[[], None]) -> None:
+        options = {**_LINK_DEFAULTS, **conninfo_to_dict(self.url)}
+        async with await psycopg.AsyncConnection.connect(autocommit=True, **options) as link:
+            await link.execute(f"LISTEN {CHANNEL}")
+            ready()
+            async for notification in link.notifies():
+                self._handle(deliver, notification.payload, time.perf_counter())
 
-    async def _listen(self) -> psycopg.AsyncConnection:
-        connection = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-        await connection.execute(f"LISTEN {CHANNEL}")
-        self.connected = True
-        return connection
-
-    async def _consume(self, connection: psycopg.AsyncConnection, deliver: Deliver) -> None:
-        delay = self.reconnect_delay
-        while True:
-            try:
-                async for notification in connection.notifies():
-                    self._handle(deliver, notification.payload)
-                    delay = self.reconnect_delay
-            except psycopg.OperationalError as exc:
-                logger.warning("PostgreSQL listener lost its connection: %s", exc)
-            self.connected = False
-            with contextlib.suppress(Exception):
-                await connection.close()
-            # Reconnect with capped exponential backoff until the database is back.
-            while True:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
-                try:
-                    connection = await self._listen()
-                    logger.info("PostgreSQL listener reconnected")
-                    break
-                except psycopg.OperationalError as exc:
-                    logger.warning("PostgreSQL listener cannot reconnect yet: %s", exc)
-
-    def _handle(self, deliver: Deliver, payload: str) -> None:
+    def _handle(self, deliver: Deliver, payload: str, received_at: float) -> None:
         try:
             envelope = parse_envelope(payload)
             routing_key = envelope.pop("routing_key", None)
             if not isinstance(routing_key, str) or not routing_key:
-                raise BadMessage("notification has no 'routing_key'")
+                raise BadMessage("no_routing_key", "notification has no 'routing_key'")
         except BadMessage as exc:
             self.drop(None, exc)
             return
-        deliver(routing_key, envelope)
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self.connected = False
+        deliver(routing_key, envelope, received_at)

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.e2e.conftest import people, project, stack, status_id  # noqa: F401 (shared fixtures)
+from tests.e2e.conftest import (  # noqa: F401 (shared fixtures)
+    gateway_settings,
+    people,
+    project,
+    stack,
+    status_id,
+)
 from tests.services import REQUIRED
 
 CHROMIUM = "/usr/bin/chromium"

@@ -129,11 +129,23 @@ def status_id(project: Project) -> int:
 
 
 @pytest.fixture
+def gateway_settings() -> dict[str, object]:
+    """Gateway settings beyond the defaults (Config fields); a test module may override it."""
+    return {}
+
+
+@pytest.fixture
 async def stack(
-    live_server, project: Project, status_id: int, broker_factory
+    live_server, project: Project, status_id: int, broker_factory, gateway_settings
 ) -> AsyncIterator[Stack]:
     api = f"{live_server.url}/api/v1"
-    config = Config(secret=django_settings.SECRET_KEY, host="127.0.0.1", port=0, api_url=api)
+    config = Config(
+        secret=django_settings.SECRET_KEY,
+        host="127.0.0.1",
+        port=0,
+        api_url=api,
+        **gateway_settings,
+    )
     running = await app.start(config, broker_factory())
     yield Stack(api, f"ws://127.0.0.1:{running.port}/events", project, status_id)
     await running.stop()

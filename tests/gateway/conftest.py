@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import jwt
@@ -12,10 +15,14 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from taiga_events import app
+from taiga_events.authorization import ALL_PROJECTS, APP_PERMISSIONS, SUPERUSER, Scope
+from taiga_events.brokers.base import Broker
 from taiga_events.brokers.memory import MemoryBroker, MemoryBus
 from taiga_events.config import Config
+from taiga_events.permissions import BackendUnavailable, PermissionCache
 
 SECRET = "gateway-tests-secret-long-enough-for-hs256"
+VIEW_ALL = frozenset(APP_PERMISSIONS.values())
 
 
 def make_token(user_id: int, **claims: object) -> str:
@@ -25,13 +32,31 @@ def make_token(user_id: int, **claims: object) -> str:
 
 
 @dataclass
-class FakeProjectAccess:
-    """Stands in for the backend: which (project, user) pairs may view; None = anonymous."""
+class FakeBackend:
+    """Stands in for the backend's answers: permissions per (user, scope); None = anonymous.
 
-    viewable: set[tuple[int, int | None]] = field(default_factory=set)
+    ``grant(5, 1)`` lets user 1 view everything in project 5; ``superusers`` are users for
+    whom ``/users/me`` says ``is_superuser``; ``down`` makes every question fail.
+    """
 
-    async def can_view(self, project_id: int, user_id: int | None, token: str | None) -> bool:
-        return (project_id, user_id) in self.viewable
+    permissions: dict[tuple[int | None, Scope], frozenset[str]] = field(default_factory=dict)
+    superusers: set[int] = field(default_factory=set)
+    down: bool = False
+    asked: list[tuple[int | None, Scope, str | None]] = field(default_factory=list)
+
+    def grant(self, project_id: int, user_id: int | None, permissions=VIEW_ALL) -> None:
+        self.permissions[user_id, project_id] = frozenset(permissions)
+
+    def revoke(self, project_id: int, user_id: int | None) -> None:
+        self.permissions.pop((user_id, project_id), None)
+
+    async def fetch(self, user_id: int | None, scope: Scope, token: str | None) -> frozenset[str]:
+        self.asked.append((user_id, scope, token))
+        if self.down:
+            raise BackendUnavailable("the backend is down (test)")
+        if scope == ALL_PROJECTS:
+            return frozenset({SUPERUSER}) if user_id in self.superusers else frozenset()
+        return self.permissions.get((user_id, scope), frozenset())
 
 
 class Client:
@@ -47,19 +72,22 @@ class Client:
         return await self.recv()
 
     async def recv(self) -> dict:
-        return orjson.loads(await self.ws.recv())
+        return orjson.loads(await asyncio.wait_for(self.ws.recv(), timeout=10))
 
     async def auth(self, user_id: int, session_id: str | None = None) -> dict:
         return await self.send(
             cmd="auth", data={"token": make_token(user_id), "sessionId": session_id}
         )
 
+    async def subscribe(self, routing_key: str, **options: object) -> dict:
+        return await self.send(cmd="subscribe", routing_key=routing_key, options=options)
+
 
 @dataclass
 class GatewayUnderTest:
     url: str
     bus: MemoryBus
-    access: FakeProjectAccess
+    backend: FakeBackend
     running: app.RunningGateway
 
     def publish(self, routing_key: str, session_id: str | None = None, **data: object) -> None:
@@ -68,13 +96,60 @@ class GatewayUnderTest:
     async def client(self) -> Client:
         return Client(await connect(self.url))
 
+    async def get(self, path: str) -> tuple[int, str]:
+        """GET ``path`` on the app port (health, metrics): status and body."""
+        url = f"http://127.0.0.1:{self.running.app_port}{path}"
+        return await asyncio.to_thread(http_get, url)
+
+    async def health_becomes(self, status: int) -> dict:
+        """Poll /healthz until it answers ``status``; returns its body."""
+        async with asyncio.timeout(60):
+            while (answer := await self.get("/healthz"))[0] != status:
+                await asyncio.sleep(0.05)
+        return orjson.loads(answer[1])
+
+
+def http_get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read().decode()
+
+
+async def until(condition: Callable[[], object], timeout: float = 10) -> None:
+    """Wait for ``condition()`` to hold, looking every few milliseconds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+async def start_gateway(broker: Broker | None = None, **settings: object) -> GatewayUnderTest:
+    """A gateway on free ports, consuming ``broker`` (default: a private memory bus)."""
+    bus, backend = MemoryBus(), FakeBackend()
+    config = Config(
+        secret=SECRET, host="127.0.0.1", port=0, app_port=0, broker="memory", **settings
+    )
+    running = await app.start(config, broker or MemoryBroker(bus))
+    running.gateway.permissions = PermissionCache(backend, config.permission_cache_seconds)
+    return GatewayUnderTest(f"ws://127.0.0.1:{running.port}/events", bus, backend, running)
+
 
 @pytest.fixture
-async def gateway() -> AsyncIterator[GatewayUnderTest]:
-    bus = MemoryBus()
-    access = FakeProjectAccess()
-    config = Config(secret=SECRET, host="127.0.0.1", port=0, broker="memory")
-    running = await app.start(config, MemoryBroker(bus))
-    running.gateway.project_access = access
-    yield GatewayUnderTest(f"ws://127.0.0.1:{running.port}/events", bus, access, running)
-    await running.stop()
+async def gateway_factory() -> AsyncIterator[Callable[..., object]]:
+    """Start gateways (``start_gateway``'s arguments); all are stopped afterwards."""
+    started: list[GatewayUnderTest] = []
+
+    async def make(broker: Broker | None = None, **settings: object) -> GatewayUnderTest:
+        started.append(await start_gateway(broker, **settings))
+        return started[-1]
+
+    yield make
+    for gateway in started:
+        await gateway.running.stop()
+
+
+@pytest.fixture
+async def gateway(gateway_factory) -> GatewayUnderTest:
+    return await gateway_factory()

@@ -20,7 +20,7 @@ class Inbox:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
 
-    def deliver(self, routing_key: str, envelope: dict) -> None:
+    def deliver(self, routing_key: str, envelope: dict, received_at: float) -> None:
         self.queue.put_nowait((routing_key, envelope))
 
     async def next(self) -> tuple[str, dict]:

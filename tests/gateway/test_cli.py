@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import jwt
 import orjson
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from taiga.events.backends import load_backend
 from tests.processes import free_port, read_until
@@ -31,6 +34,48 @@ async def _serve(**environ: str) -> asyncio.subprocess.Process:
     )
 
 
+@dataclass
+class Serving:
+    process: asyncio.subprocess.Process
+    url: str
+    port: int
+    # What it logged up to "listening on".
+    log: str
+
+    async def stop(self) -> str:
+        """SIGTERM; returns the rest of the log once it has exited with 0."""
+        self.process.send_signal(signal.SIGTERM)
+        rest = (await asyncio.wait_for(self.process.stdout.read(), timeout=30)).decode()
+        assert await asyncio.wait_for(self.process.wait(), timeout=30) == 0
+        return rest
+
+
+@contextlib.asynccontextmanager
+async def serving(**environ: str) -> AsyncIterator[Serving]:
+    """The gateway on free ports, once listening; killed afterwards if still running."""
+    port = free_port()
+    process = await _serve(
+        SECRET=SECRET,
+        WEB_SOCKET_SERVER_PORT=str(port),
+        APP_PORT=str(free_port()),
+        EVENTS_HOST="127.0.0.1",
+        **environ,
+    )
+    try:
+        ready = read_until(process.stdout, "taiga-events listening on")
+        log = await asyncio.wait_for(ready, timeout=30)
+        yield Serving(process, f"ws://127.0.0.1:{port}/events", port, log)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def _token(user_id: int, secret: str = SECRET) -> str:
+    claims = {"token_type": "access", "user_id": user_id, "exp": int(time.time()) + 60}
+    return jwt.encode(claims, secret)
+
+
 async def test_bad_settings_exit_with_a_clear_message() -> None:
     process = await _serve(SECRET="", WEB_SOCKET_SERVER_PORT="8888")
     output = (await asyncio.wait_for(process.stdout.read(), timeout=30)).decode()
@@ -39,41 +84,93 @@ async def test_bad_settings_exit_with_a_clear_message() -> None:
     assert "Traceback" not in output
 
 
+async def _subscribed(url: str, key: str) -> ClientConnection:
+    ws = await connect(url)
+    await ws.send(orjson.dumps({"cmd": "auth", "data": {"token": _token(3)}, "id": 1}))
+    assert orjson.loads(await ws.recv()) == {"cmd": "ack", "id": 1}
+    await ws.send(orjson.dumps({"cmd": "subscribe", "routing_key": key, "id": 2}))
+    assert orjson.loads(await ws.recv()) == {"cmd": "ack", "id": 2}
+    return ws
+
+
+async def _emit(rabbitmq_url: str, key: str, message: dict) -> None:
+    """Publish as the backend does, with the emission library."""
+    backend = load_backend("taiga.events.backends.rabbitmq.EventsPushBackend", rabbitmq_url)
+    await asyncio.to_thread(backend.emit_event, message, routing_key=key)
+    await asyncio.to_thread(backend.close)
+
+
+MESSAGE = {"session_id": None, "data": {"type": "change", "matches": "tasks.task", "pk": 1}}
+
+
 async def test_serve_relays_rabbitmq_events_and_stops_on_sigterm(rabbitmq_url: str) -> None:
-    port = free_port()
-    process = await _serve(
-        SECRET=SECRET,
-        WEB_SOCKET_SERVER_PORT=str(port),
-        EVENTS_HOST="127.0.0.1",
-        RABBITMQ_URL=rabbitmq_url,
-        AUTHORIZATION="off",
-    )
-    try:
-        ready = f"listening on ws://127.0.0.1:{port}/events (broker: rabbitmq)"
-        log = await asyncio.wait_for(read_until(process.stdout, ready), timeout=30)
-        assert "AUTHORIZATION=off: any client may follow any project" in log
-        token = jwt.encode(
-            {"token_type": "access", "user_id": 3, "exp": int(time.time()) + 60}, SECRET
-        )
+    async with serving(RABBITMQ_URL=rabbitmq_url, AUTHORIZATION="off") as gateway:
+        assert f"listening on {gateway.url} (broker: rabbitmq)" in gateway.log
+        assert "AUTHORIZATION=off: any client may follow any project" in gateway.log
         key = f"changes.project.{uuid.uuid4().int % 10**9}.tasks.task"
-        async with connect(f"ws://127.0.0.1:{port}/events") as ws:
-            await ws.send(orjson.dumps({"cmd": "auth", "data": {"token": token}, "id": 1}))
-            assert orjson.loads(await ws.recv()) == {"cmd": "ack", "id": 1}
-            await ws.send(orjson.dumps({"cmd": "subscribe", "routing_key": key, "id": 2}))
-            assert orjson.loads(await ws.recv()) == {"cmd": "ack", "id": 2}
-            backend = load_backend("taiga.events.backends.rabbitmq.EventsPushBackend", rabbitmq_url)
-            message = {
-                "session_id": None,
-                "data": {"type": "change", "matches": "tasks.task", "pk": 1},
-            }
-            await asyncio.to_thread(backend.emit_event, message, routing_key=key)
-            await asyncio.to_thread(backend.close)
-            assert orjson.loads(await ws.recv()) == {"routing_key": key, **message}
-            process.send_signal(signal.SIGTERM)
+        ws = await _subscribed(gateway.url, key)
+        await _emit(rabbitmq_url, key, MESSAGE)
+        assert orjson.loads(await ws.recv()) == {"routing_key": key, **MESSAGE}
+        await gateway.stop()
+        await ws.wait_closed()
+        assert ws.close_code == 1001
+
+
+async def test_two_gateway_processes_on_one_rabbitmq_each_deliver_every_event(
+    rabbitmq_url: str,
+) -> None:
+    key = f"changes.project.{uuid.uuid4().int % 10**9}.tasks.task"
+    environ = {"RABBITMQ_URL": rabbitmq_url, "AUTHORIZATION": "off"}
+    async with serving(**environ) as first, serving(**environ) as second:
+        clients = [await _subscribed(first.url, key), await _subscribed(second.url, key)]
+        await _emit(rabbitmq_url, key, MESSAGE)
+        for ws in clients:
+            assert orjson.loads(await ws.recv()) == {"routing_key": key, **MESSAGE}
+            await ws.close()
+
+
+async def test_sigterm_drains_every_client_and_exits_within_the_grace_period() -> None:
+    async with serving(EVENTS_BROKER="memory", SHUTDOWN_GRACE_SECONDS="1") as gateway:
+        clients = [await connect(gateway.url) for _ in range(3)]
+        # A client that completes the handshake, then never reads nor answers the close.
+        reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
+        writer.write(
+            b"GET /events HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        assert (await reader.readline()).startswith(b"HTTP/1.1 101")
+        for ws in clients:
+            await ws.send('{"cmd":"ping"}')
+            await ws.recv()
+        # The silent client cannot hold the exit up beyond the grace period.
+        await gateway.stop()
+        for ws in clients:
             await ws.wait_closed()
-            assert ws.close_code == 1001
-        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+            assert (ws.close_code, ws.close_reason) == (1001, "server shutting down")
+        writer.close()
+
+
+async def test_logs_are_structured_and_never_show_tokens_or_secrets(rabbitmq_url: str) -> None:
+    valid, forged = _token(3), _token(1, secret="x" * 40)
+    garbage = "opaque-session-token-" + uuid.uuid4().hex
+    async with serving(
+        RABBITMQ_URL=rabbitmq_url,
+        TAIGA_API_URL=f"http://127.0.0.1:{free_port()}/api/v1",
+        LOG_LEVEL="DEBUG",
+    ) as gateway:
+        async with connect(gateway.url) as ws:
+            for token in (forged, garbage, valid):
+                await ws.send(orjson.dumps({"cmd": "auth", "data": {"token": token}, "id": 1}))
+                await ws.recv()
+            subscribe = {"cmd": "subscribe", "routing_key": "changes.project.1.*", "id": 2}
+            await ws.send(orjson.dumps(subscribe))
+            assert orjson.loads(await ws.recv())["code"] == "backend_unavailable"
+        output = gateway.log + await gateway.stop()
+    entries = [orjson.loads(line) for line in output.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(entries[0])
+    assert any("permissions cannot be checked" in entry["message"] for entry in entries)
+    # Incoming frames were logged (websockets does at DEBUG), with their tokens removed.
+    frames = [entry["message"] for entry in entries if entry["message"].startswith("< ")]
+    assert sum('"token":"[redacted]"' in frame for frame in frames) == 3
+    for secret in (valid, forged, forged.rsplit(".", 1)[1], garbage, SECRET, ":guest@"):
+        assert secret not in output

@@ -86,3 +86,28 @@ def test_event_frame_puts_the_message_routing_key_first() -> None:
         b'{"routing_key":"changes.project.5.userstories.userstory","session_id":"s",'
         b'"data":{"type":"create","matches":"userstories.userstory","pk":1}}'
     )
+
+
+def test_frames_over_the_limit_are_refused_before_parsing() -> None:
+    ping = '{"cmd":"ping"}'
+    assert protocol.parse_command(ping, max_bytes=len(ping)) == protocol.Ping()
+    for frame in (ping + " ", (ping + " ").encode()):
+        with pytest.raises(ProtocolError) as raised:
+            protocol.parse_command(frame, max_bytes=len(ping))
+        assert raised.value.code == ErrorCode.FRAME_TOO_LARGE
+    # Measured in UTF-8 bytes, not characters.
+    accented = '{"cmd":"ping","x":"' + "\u00e9" * 10 + '"}'
+    assert len(accented) <= 31 < len(accented.encode())
+    with pytest.raises(ProtocolError, match="limited to 31 bytes"):
+        protocol.parse_command(accented, max_bytes=31)
+
+
+def test_unprompted_errors_name_the_subscription() -> None:
+    frame = protocol.error("subscription_revoked", "m", routing_key="changes.project.5.*")
+    assert orjson.loads(frame) == {
+        "cmd": "error",
+        "id": None,
+        "code": "subscription_revoked",
+        "message": "m",
+        "routing_key": "changes.project.5.*",
+    }

@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from taiga_events.routing import (
     InvalidPattern,
+    intersect,
     matches,
     normalize_pattern,
     validate_pattern,
@@ -100,3 +101,34 @@ patterns = st.lists(st.one_of(words, st.just("*"), st.just("#")), min_size=1, ma
 @given(pattern=patterns, key=keys)
 def test_matching_agrees_with_the_recursive_definition(pattern: list[str], key: list[str]) -> None:
     assert matches(".".join(pattern), ".".join(key)) is _reference_match(pattern, key)
+
+
+def test_limits_are_configurable() -> None:
+    assert validate_pattern("a.b.c", max_length=5, max_segments=3) == "a.b.c"
+    with pytest.raises(InvalidPattern, match="longer than 4 characters"):
+        validate_pattern("a.b.c", max_length=4)
+    with pytest.raises(InvalidPattern, match="more than 2 segments"):
+        validate_pattern("a.b.c", max_segments=2)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "template", "expected"),
+    [
+        (
+            "changes.project.5.#",
+            ("changes", "project", "5", "tasks", "*"),
+            {"changes.project.5.tasks.*"},
+        ),
+        (
+            "changes.project.5.tasks.task",
+            ("changes", "project", "5", "tasks", "*"),
+            {"changes.project.5.tasks.task"},
+        ),
+        ("changes.project.5.#", ("changes", "project", "6", "tasks", "*"), set()),
+        ("#", ("notifications",), {"notifications"}),
+        ("*.*", ("notifications",), set()),
+        ("changes.#.task", ("changes", "project", "*", "*", "*"), {"changes.project.*.*.task"}),
+    ],
+)
+def test_intersect(pattern: str, template: tuple[str, ...], expected: set[str]) -> None:
+    assert intersect(pattern, template) == expected

@@ -1,0 +1,121 @@
+"""The gateway's authorization against the real backend: real users, tokens, permissions.
+
+On the in-process broker only (the brokers are not what these tests are about), with a
+short permission cache so that re-checks happen within a test.
+"""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from websockets.asyncio.client import ClientConnection
+
+from taiga.users.models import User
+from tests.e2e.conftest import PASSWORD, Stack, receive, send
+
+
+@pytest.fixture
+def broker_factory(settings):
+    from taiga_events.brokers.memory import MemoryBroker
+
+    settings.EVENTS_PUSH_BACKEND = "taiga.events.backends.memory.EventsPushBackend"
+    return MemoryBroker
+
+
+@pytest.fixture
+def gateway_settings() -> dict[str, object]:
+    return {"permission_cache_seconds": 0.1}
+
+
+async def _authenticated(stack: Stack, username: str) -> ClientConnection:
+    ws = await stack.connect()
+    reply = await send(ws, cmd="auth", data={"token": await stack.login(username)})
+    assert reply["cmd"] == "ack", reply
+    return ws
+
+
+async def _create_story(stack: Stack, subject: str) -> int:
+    created = await stack.http(
+        "POST",
+        "/userstories",
+        {"project": stack.project.pk, "subject": subject, "status": stack.status_id},
+        token=await stack.login("owner"),
+    )
+    assert created.status == 201, created.body
+    return created.body["id"]
+
+
+async def _make_private(stack: Stack) -> None:
+    made_private = await stack.http(
+        "PATCH",
+        f"/projects/{stack.project.pk}",
+        {"is_private": True},
+        token=await stack.login("owner"),
+    )
+    assert made_private.status == 200, made_private.body
+
+
+async def test_a_member_removed_from_a_private_project_stops_receiving_its_events(
+    stack: Stack,
+) -> None:
+    await _make_private(stack)
+    pattern = f"changes.project.{stack.project.pk}.*"
+    bob = await _authenticated(stack, "bob")
+    assert (await send(bob, cmd="subscribe", routing_key=pattern))["cmd"] == "ack"
+    pk = await _create_story(stack, "Seen by bob")
+    assert (await receive(bob))["data"]["pk"] == pk
+
+    owner = await stack.login("owner")
+    memberships = await stack.http("GET", f"/memberships?project={stack.project.pk}", token=owner)
+    [bobs] = [m for m in memberships.body if m["username"] == "bob"]
+    assert (await stack.http("DELETE", f"/memberships/{bobs['id']}", token=owner)).status == 204
+    assert await receive(bob) == {
+        "cmd": "error",
+        "id": None,
+        "code": "subscription_revoked",
+        "message": f"you may not view project {stack.project.pk}",
+        "routing_key": pattern,
+    }
+    await _create_story(stack, "Not seen by bob")
+    # The pong comes first: the story's event never came.
+    assert await send(bob, cmd="ping", id="after") == {"cmd": "pong", "id": "after"}
+    await bob.close()
+
+
+@pytest.fixture
+def superuser(transactional_db) -> User:
+    return User.objects.create_superuser(username="root", password=PASSWORD, email="root@x.test")
+
+
+async def test_cross_project_wildcards_are_for_superusers(stack: Stack, superuser: User) -> None:
+    root, alice = await _authenticated(stack, "root"), await _authenticated(stack, "alice")
+    reply = await send(alice, cmd="subscribe", routing_key="changes.#")
+    assert (reply["code"], reply["message"]) == (
+        "forbidden",
+        "patterns that span projects are for superusers only",
+    )
+    assert (await send(root, cmd="subscribe", routing_key="changes.#"))["cmd"] == "ack"
+    pk = await _create_story(stack, "Seen by root")
+    event = await receive(root)
+    assert (event["routing_key"], event["data"]["pk"]) == (
+        f"changes.project.{stack.project.pk}.userstories.userstory",
+        pk,
+    )
+    await root.close()
+    await alice.close()
+
+
+async def test_anonymous_connections_follow_public_projects_only(stack: Stack) -> None:
+    ws = await stack.connect()
+    public = {"cmd": "subscribe", "routing_key": f"changes.project.{stack.project.pk}.*"}
+    assert (await send(ws, **public))["cmd"] == "ack"
+    await _make_private(stack)
+    # Within the cache time, the anonymous subscription of a project gone private ends.
+    revoked = await receive(ws)
+    assert (revoked["code"], revoked["message"]) == (
+        "subscription_revoked",
+        f"project {stack.project.pk} is not public: send 'auth' first",
+    )
+    await ws.send(orjson.dumps({"cmd": "subscribe", "routing_key": "notifications", "id": 2}))
+    assert (await receive(ws))["code"] == "not_authenticated"
+    await ws.close()

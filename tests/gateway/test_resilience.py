@@ -1,0 +1,135 @@
+"""Broker outages against the real servers: clients are kept and delivery resumes.
+
+RabbitMQ is really stopped and started again (``rabbitmqctl stop_app``/``start_app``,
+always restored); PostgreSQL is "down" as a database that does not exist yet, and cut by
+terminating the listener's backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+import orjson
+import psycopg
+import pytest
+
+from taiga_events.brokers.postgresql import PostgresBroker
+from taiga_events.brokers.rabbitmq import RabbitMQBroker
+from tests.gateway.conftest import Client, GatewayUnderTest, until
+
+FAST_RETRY = {"reconnect_delay": 0.05, "max_reconnect_delay": 0.5}
+
+
+async def _rabbitmqctl(command: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode()
+
+
+@contextlib.asynccontextmanager
+async def rabbitmq_stopped() -> AsyncIterator[None]:
+    """RabbitMQ's application stopped for the duration; started again whatever happens."""
+    await _rabbitmqctl("stop_app")
+    try:
+        yield
+    finally:
+        await _rabbitmqctl("start_app")
+
+
+async def _publish(url: str, routing_key: str, **data: object) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(
+            "events", aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
+        )
+        body = orjson.dumps({"session_id": None, "data": data})
+        await exchange.publish(aio_pika.Message(body), routing_key=routing_key)
+
+
+async def _subscribed(gateway: GatewayUnderTest, routing_key: str) -> Client:
+    client = await gateway.client()
+    await client.auth(1)
+    assert (await client.subscribe(routing_key))["cmd"] == "ack"
+    return client
+
+
+def _unique_key() -> str:
+    return f"changes.project.{uuid.uuid4().int % 10**9}.tasks.task"
+
+
+async def test_rabbitmq_down_at_start_up_then_lost_mid_stream(
+    rabbitmq_url: str, gateway_factory
+) -> None:
+    key = _unique_key()
+    project_id = int(key.split(".")[2])
+    async with rabbitmq_stopped():
+        gateway = await gateway_factory(RabbitMQBroker(rabbitmq_url, **FAST_RETRY))
+        gateway.backend.grant(project_id, 1)
+        health = await gateway.health_becomes(503)
+        assert health["reason"].startswith("rabbitmq link is down: ")
+        # Clients are served while the broker is away.
+        client = await _subscribed(gateway, key)
+    await gateway.health_becomes(200)
+    await _publish(rabbitmq_url, key, pk=1)
+    assert (await client.recv())["data"] == {"pk": 1}
+
+    async with rabbitmq_stopped():
+        await gateway.health_becomes(503)
+        assert (await client.send(cmd="ping"))["cmd"] == "pong"
+    await gateway.health_becomes(200)
+    # The queue and its binding were declared again: delivery resumes, same client.
+    await _publish(rabbitmq_url, key, pk=2)
+    assert (await client.recv())["data"] == {"pk": 2}
+    assert gateway.running.broker.reconnects == 1
+
+
+@pytest.fixture
+async def missing_database(postgresql_url: str) -> AsyncIterator[tuple[str, str]]:
+    """The name and URL of a database that does not exist yet; dropped afterwards."""
+    name = f"taiga_events_test_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(postgresql_url)
+    yield name, urlunsplit(parts._replace(path=f"/{name}"))
+    async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def test_postgresql_down_at_start_up_then_cut_mid_stream(
+    postgresql_url: str, missing_database: tuple[str, str], gateway_factory
+) -> None:
+    name, url = missing_database
+    key = _unique_key()
+    project_id = int(key.split(".")[2])
+    broker = PostgresBroker(url, **FAST_RETRY)
+    gateway = await gateway_factory(broker)
+    gateway.backend.grant(project_id, 1)
+    health = await gateway.health_becomes(503)
+    assert health["reason"].startswith("postgresql link is down: ")
+    assert "does not exist" in health["reason"]
+    client = await _subscribed(gateway, key)
+
+    async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
+        await admin.execute(f"CREATE DATABASE {name}")
+    await gateway.health_becomes(200)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as database:
+        payload = {"routing_key": key, "session_id": None, "data": {"pk": 1}}
+        await database.execute("SELECT pg_notify('events', %s)", (orjson.dumps(payload).decode(),))
+        assert (await client.recv())["data"] == {"pk": 1}
+
+        await database.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND query = 'LISTEN events'",
+            (name,),
+        )
+        await until(lambda: broker.reconnects == 1 and broker.connected)
+        assert (await client.send(cmd="ping"))["cmd"] == "pong"
+        payload["data"] = {"pk": 2}
+        await database.execute("SELECT pg_notify('events', %s)", (orjson.dumps(payload).decode(),))
+        assert (await client.recv())["data"] == {"pk": 2}
