@@ -1,24 +1,58 @@
-"""URLs: the REST API under ``api/v1/``, then the web pages."""
+"""URLs: the REST API under ``api/v1/`` (and its OpenAPI schema), then the web pages."""
 
 from django.urls import include, path, re_path
+from rest_framework.renderers import JSONOpenAPIRenderer
 from rest_framework.routers import SimpleRouter
+from rest_framework.schemas import get_schema_view
 
 from taiga.auth.api import LoginView
-from taiga.projects.api import MembershipViewSet, ProjectViewSet, UserStoryStatusViewSet
+from taiga.projects import api as projects
+from taiga.projects.epics.api import EpicRelatedUserStoryViewSet, EpicViewSet
+from taiga.projects.issues.api import IssueViewSet
+from taiga.projects.milestones.api import MilestoneViewSet
+from taiga.projects.tasks.api import TaskViewSet
 from taiga.projects.userstories.api import UserStoryViewSet
+from taiga.projects.wiki.api import WikiPageViewSet
 from taiga.users.api import MeView
 
 router = SimpleRouter()
 # Taiga's API answers with and without a trailing slash: /userstories and /userstories/.
 router.trailing_slash = "/?"
-router.register("projects", ProjectViewSet, basename="projects")
-router.register("memberships", MembershipViewSet, basename="memberships")
-router.register("userstory-statuses", UserStoryStatusViewSet, basename="userstory-statuses")
-router.register("userstories", UserStoryViewSet, basename="userstories")
+for prefix, viewset in (
+    ("projects", projects.ProjectViewSet),
+    ("roles", projects.RoleViewSet),
+    ("memberships", projects.MembershipViewSet),
+    ("userstory-statuses", projects.UserStoryStatusViewSet),
+    ("task-statuses", projects.TaskStatusViewSet),
+    ("issue-statuses", projects.IssueStatusViewSet),
+    ("issue-types", projects.IssueTypeViewSet),
+    ("priorities", projects.PriorityViewSet),
+    ("severities", projects.SeverityViewSet),
+    ("epic-statuses", projects.EpicStatusViewSet),
+    ("swimlanes", projects.SwimlaneViewSet),
+    ("swimlane-userstory-statuses", projects.SwimlaneUserStoryStatusViewSet),
+    ("milestones", MilestoneViewSet),
+    ("userstories", UserStoryViewSet),
+    ("tasks", TaskViewSet),
+    ("issues", IssueViewSet),
+    ("epics", EpicViewSet),
+    (r"epics/(?P<epic>\d+)/related_userstories", EpicRelatedUserStoryViewSet),
+    ("wiki", WikiPageViewSet),
+):
+    router.register(prefix, viewset, basename=prefix.rsplit("/", 1)[-1])
+
+schema_view = get_schema_view(
+    title="Taiga events reference backend",
+    version="1",
+    description="The REST API whose changes emit the real-time events.",
+    renderer_classes=[JSONOpenAPIRenderer],
+    public=True,
+)
 
 api_urls = [
     re_path(r"^auth/?$", LoginView.as_view(), name="auth-login"),
     re_path(r"^users/me/?$", MeView.as_view(), name="users-me"),
+    re_path(r"^schema/?$", schema_view, name="openapi-schema"),
     *router.urls,
 ]
 

@@ -1,7 +1,12 @@
 """API errors raised by services, so that a rule broken anywhere answers the same way."""
 
+from typing import Any
+
+from django.db import IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class WrongArguments(APIException):
@@ -18,3 +23,11 @@ class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The resource changed or is in use."
     default_code = "conflict"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus: a unique constraint broken by a concurrent request (which the
+    validation before it could not see) is a 409, not a 500."""
+    if isinstance(exc, IntegrityError):
+        exc = Conflict("This conflicts with a change made at the same time; try again.")
+    return drf_exception_handler(exc, context)

@@ -1,14 +1,12 @@
-from django.apps import AppConfig
+from taiga.base import apps as base_apps
 
 
-class ProjectsConfig(AppConfig):
+class ProjectsConfig(base_apps.WatchingAppConfig):
     name = "taiga.projects"
     label = "projects"
     verbose_name = "Projects"
-
-    def ready(self) -> None:
-        from taiga.events import registry
-
-        from .models import UserStoryStatus
-
-        registry.watch(UserStoryStatus, "projects.userstorystatus")
+    watched = {
+        "UserStoryStatus": "projects.userstorystatus",
+        "Swimlane": "projects.swimlane",
+        "SwimlaneUserStoryStatus": "projects.swimlaneuserstorystatus",
+    }

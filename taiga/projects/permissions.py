@@ -1,21 +1,24 @@
-"""Who may see and change a project and what belongs to it.
+"""Who may see and change a project and what belongs to it, with the original Taiga's names.
 
-- A public project is viewable by everybody, anonymous people included; a private one by
-  its members and superusers.
-- Its content (user stories, statuses) is changed by its members and superusers.
-- The project itself and its memberships are changed by its owner, its admin members and
-  superusers.
+A person's permissions in a project:
 
-The rules are plain functions so that views, services and tests share one definition.
+- superusers, the project's owner and its admin members: every permission;
+- other members: their role's permissions, plus what the project grants everybody;
+- signed-in non-members: the project's ``public_permissions`` and ``anon_permissions``;
+- anonymous people: the project's ``anon_permissions``.
+
+A private project grants nothing to non-members, whatever its permission lists say.
+Seeing an object needs the ``view_…`` permission of its kind; changing it needs the
+``add_…``, ``modify_…`` or ``delete_…`` one. The rules are plain functions (and one query
+builder giving the same answers in SQL) so that views, services and tests share them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
-from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from taiga.users.models import User
 
@@ -23,36 +26,8 @@ from .models import Membership, Project
 
 Person = User | AnonymousUser
 
-
-def viewable_projects(user: Person) -> QuerySet[Project]:
-    """The projects ``user`` may view: the one definition of visibility, as a query."""
-    if user.is_superuser:
-        return Project.objects.all()
-    if not user.is_authenticated:
-        return Project.objects.filter(is_private=False)
-    member_of = Membership.objects.filter(user=user).values("project")
-    return Project.objects.filter(Q(is_private=False) | Q(pk__in=member_of))
-
-
-def is_member(user: Person, project: Project) -> bool:
-    return _membership(user, project) is not None
-
-
-def can_edit_project_content(user: Person, project: Project) -> bool:
-    """May ``user`` create, change and delete the user stories and statuses of ``project``?"""
-    return user.is_superuser or is_member(user, project)
-
-
-def can_admin_project(user: Person, project: Project) -> bool:
-    """May ``user`` change or delete ``project`` itself and its memberships?"""
-    if user.is_superuser or (user.is_authenticated and project.owner_id == user.pk):
-        return True
-    membership = _membership(user, project)
-    return membership is not None and membership.is_admin
-
-
-# The original Taiga's permission names, per app, as ``my_permissions`` lists them.
-VIEW_PERMISSIONS = (
+# What a project may grant to anonymous people (and, at least, to every signed-in user).
+ANON_PERMISSIONS = (
     "view_project",
     "view_milestones",
     "view_epics",
@@ -61,38 +36,118 @@ VIEW_PERMISSIONS = (
     "view_issues",
     "view_wiki_pages",
 )
-CONTENT_PERMISSIONS = tuple(
-    f"{action}_{thing}"
-    for thing in ("milestone", "epic", "us", "task", "issue", "wiki_page")
-    for action in ("add", "modify", "delete")
+_CONTENT = {
+    "milestone": "view_milestones",
+    "epic": "view_epics",
+    "us": "view_us",
+    "task": "view_tasks",
+    "issue": "view_issues",
+    "wiki_page": "view_wiki_pages",
+}
+# What a role (or a project, to every signed-in user) may grant.
+MEMBERS_PERMISSIONS = (
+    "view_project",
+    *(
+        name
+        for thing, view in _CONTENT.items()
+        for name in (view, f"add_{thing}", f"modify_{thing}", f"delete_{thing}")
+    ),
 )
-ADMIN_PERMISSIONS = ("admin_project_values", "admin_roles")
+# What only the owner, admin members and superusers have.
+ADMINS_PERMISSIONS = (
+    "modify_project",
+    "delete_project",
+    "add_member",
+    "remove_member",
+    "admin_project_values",
+    "admin_roles",
+)
+ALL_PERMISSIONS = (*MEMBERS_PERMISSIONS, *ADMINS_PERMISSIONS)
+
+
+@dataclass(frozen=True)
+class ActionPermissions:
+    """The permission each action on one kind of object needs."""
+
+    view: str
+    add: str
+    modify: str
+    delete: str
+
+    @classmethod
+    def for_content(cls, thing: str) -> ActionPermissions:
+        return cls(_CONTENT[thing], f"add_{thing}", f"modify_{thing}", f"delete_{thing}")
+
+
+USERSTORIES = ActionPermissions.for_content("us")
+TASKS = ActionPermissions.for_content("task")
+ISSUES = ActionPermissions.for_content("issue")
+EPICS = ActionPermissions.for_content("epic")
+MILESTONES = ActionPermissions.for_content("milestone")
+WIKI_PAGES = ActionPermissions.for_content("wiki_page")
+PROJECT_VALUES = ActionPermissions(
+    "view_project", "admin_project_values", "admin_project_values", "admin_project_values"
+)
+ROLES = ActionPermissions("view_project", "admin_roles", "admin_roles", "admin_roles")
+MEMBERSHIPS = ActionPermissions("view_project", "add_member", "add_member", "remove_member")
 
 
 def permissions_for(user: Person, project: Project) -> list[str]:
     """What ``user`` may do in ``project``, named as the original Taiga's ``my_permissions``.
 
-    The gateway reads this (with the user's own token) to decide which events to deliver.
+    The events gateway reads this (with the user's own token) to decide which events to
+    deliver, so it is the one definition every check derives from.
     """
-    if can_admin_project(user, project):
-        return [*VIEW_PERMISSIONS, *CONTENT_PERMISSIONS, *ADMIN_PERMISSIONS]
-    if can_edit_project_content(user, project):
-        return [*VIEW_PERMISSIONS, *CONTENT_PERMISSIONS]
+    if user.is_superuser or (user.is_authenticated and project.owner_id == user.pk):
+        return list(ALL_PERMISSIONS)
+    membership = _membership(user, project)
+    if membership is not None and membership.is_admin:
+        return list(ALL_PERMISSIONS)
+    granted: set[str] = set()
     if not project.is_private:
-        return list(VIEW_PERMISSIONS)
-    return []
+        granted.update(project.anon_permissions)
+        if user.is_authenticated:
+            granted.update(project.public_permissions)
+    if membership is not None:
+        granted.update(membership.role.permissions)
+    return [name for name in ALL_PERMISSIONS if name in granted]
+
+
+def has_permission(user: Person, project: Project, permission: str) -> bool:
+    return permission in permissions_for(user, project)
+
+
+def projects_where(user: Person, permission: str) -> QuerySet[Project]:
+    """The projects in which ``user`` has ``permission``: ``permissions_for`` as a query."""
+    projects = Project.objects.all()
+    if user.is_superuser:
+        return projects
+    granted = Q(is_private=False) & _lists(permission, "anon_permissions")
+    if not user.is_authenticated:
+        return projects.filter(granted)
+    granted |= Q(is_private=False) & _lists(permission, "public_permissions")
+    memberships = Membership.objects.filter(user=user).filter(
+        Q(is_admin=True) | _lists(permission, "role__permissions")
+    )
+    return projects.filter(granted | Q(owner=user) | Q(pk__in=memberships.values("project")))
+
+
+def viewable_projects(user: Person) -> QuerySet[Project]:
+    """The projects ``user`` may view: anything else of theirs answers 404."""
+    return projects_where(user, "view_project")
+
+
+def is_member(user: Person, project: Project) -> bool:
+    return _membership(user, project) is not None
+
+
+def _lists(permission: str, field: str) -> Q:
+    # The JSON text of a list of known permission names contains '"name"' exactly when the
+    # name is in the list; unlike JSON containment, this substring test works on SQLite too.
+    return Q(**{f"{field}__icontains": f'"{permission}"'})
 
 
 def _membership(user: Person, project: Project) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(project=project, user=user).first()
-
-
-class ProjectAdminOrReadOnly(BasePermission):
-    """Reading is for whoever may view the project; changing it is for its admins."""
-
-    message = "Only the project's owner and admins can change or delete it."
-
-    def has_object_permission(self, request: Request, view: APIView, obj: Project) -> bool:
-        return request.method in SAFE_METHODS or can_admin_project(request.user, obj)
+    return Membership.objects.select_related("role").filter(project=project, user=user).first()

@@ -40,7 +40,12 @@ INSTALLED_APPS = [
     "taiga.users",
     "taiga.auth",
     "taiga.projects",
+    "taiga.projects.milestones",
     "taiga.projects.userstories",
+    "taiga.projects.tasks",
+    "taiga.projects.issues",
+    "taiga.projects.epics",
+    "taiga.projects.wiki",
     "taiga.front",
     "taiga.demo",
 ]
@@ -94,9 +99,16 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["taiga.auth.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["taiga.base.parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "taiga.base.pagination.HeaderPagination",
+    "DEFAULT_SCHEMA_CLASS": "taiga.base.schemas.AutoSchema",
+    "EXCEPTION_HANDLER": "taiga.base.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Largest request body the API parses, and most objects one bulk operation may touch.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+API_MAX_BULK_ITEMS = int(os.environ.get("API_MAX_BULK_ITEMS", "1000"))
 
 # Lifetime of the access tokens issued by POST /api/v1/auth.
 ACCESS_TOKEN_LIFETIME_SECONDS = int(os.environ.get("ACCESS_TOKEN_LIFETIME_SECONDS", "86400"))

@@ -54,6 +54,14 @@ def project(owner, member) -> Project:
 
 
 @pytest.fixture
+def stakeholder(make_user, project) -> User:
+    """A member of ``project`` with the Stakeholder role: views everything, adds issues."""
+    user = make_user("stakeholder")
+    project_services.add_member(project, user, role=project.roles.get(slug="stakeholder"))
+    return user
+
+
+@pytest.fixture
 def private_project(owner, member) -> Project:
     project = project_services.create_project(owner=owner, name="Secret", is_private=True)
     project_services.add_member(project, member)

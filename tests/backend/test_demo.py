@@ -2,35 +2,54 @@ import pytest
 from django.core.management import call_command
 
 from taiga.demo.data import load_demo_data
-from taiga.projects.models import Membership, Project, UserStoryStatus
+from taiga.projects.epics.models import Epic, RelatedUserStory
+from taiga.projects.issues.models import Issue
+from taiga.projects.milestones.models import Milestone
+from taiga.projects.models import Membership, Project, Swimlane, UserStoryStatus
+from taiga.projects.permissions import permissions_for
+from taiga.projects.tasks.models import Task
 from taiga.projects.userstories.models import UserStory
+from taiga.projects.wiki.models import WikiPage
 from taiga.users.models import User
 
 pytestmark = pytest.mark.django_db
 
+MODELS = (
+    User,
+    Project,
+    Membership,
+    UserStoryStatus,
+    Swimlane,
+    Milestone,
+    UserStory,
+    Task,
+    Issue,
+    Epic,
+    RelatedUserStory,
+    WikiPage,
+)
 
-def counts():
-    return [
-        model.objects.count() for model in (User, Project, Membership, UserStoryStatus, UserStory)
-    ]
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
 
 
-def test_loads_the_demo_project_users_and_stories():
+def test_loads_a_realistic_public_project():
     demo = load_demo_data()
+    project = demo.project
 
-    assert (demo.project.name, demo.project.slug, demo.project.is_private) == (
+    assert (project.name, project.slug, project.is_private) == (
         "Demo Project",
         "demo-project",
         False,
     )
-    assert demo.project.owner == demo.users["admin"]
-    assert set(demo.users) == {"admin", "alice", "bob"}
+    assert project.owner == demo.users["admin"]
     assert demo.users["admin"].is_superuser and demo.users["admin"].is_staff
     assert all(user.check_password("123123") and user.email for user in demo.users.values())
-    assert set(demo.project.memberships.values_list("user__username", flat=True)) == {
-        "admin",
-        "alice",
-        "bob",
+    assert dict(project.memberships.values_list("user__username", "role__slug")) == {
+        "admin": "product-owner",
+        "alice": "developer",
+        "bob": "stakeholder",
     }
     assert [s.name for s in demo.statuses] == [
         "New",
@@ -40,7 +59,26 @@ def test_loads_the_demo_project_users_and_stories():
         "Done",
         "Archived",
     ]
-    assert [s.ref for s in demo.userstories] == [1, 2, 3]
+    assert [lane.name for lane in demo.swimlanes] == ["Frontend", "Backend"]
+    assert len(demo.userstories) == 12
+    assert {story.swimlane_id for story in demo.userstories} == {s.pk for s in demo.swimlanes}
+    assert demo.milestone.user_stories.count() == 4
+    assert Task.objects.filter(project=project, milestone=demo.milestone).count() == 5
+    assert demo.epic.user_stories.count() == 4
+    assert len(demo.issues) == 3
+    assert [page.slug for page in demo.wiki_pages] == ["home", "events"]
+    refs = [story.ref for story in demo.userstories]
+    assert refs == sorted(refs) and refs[0] == 1
+
+
+def test_the_private_project_is_only_admins(anonymous, client_for):
+    demo = load_demo_data()
+    private = demo.private_project
+
+    assert private.is_private
+    assert list(private.memberships.values_list("user__username", flat=True)) == ["admin"]
+    assert permissions_for(demo.users["alice"], private) == []
+    assert client_for(demo.users["bob"]).get(f"/api/v1/projects/{private.pk}").status_code == 404
 
 
 def test_loading_twice_creates_nothing_new():
@@ -49,7 +87,21 @@ def test_loading_twice_creates_nothing_new():
 
     second = load_demo_data()
 
-    assert counts() == before == [3, 1, 3, 6, 3]
+    assert counts() == before
+    assert before == {
+        "User": 3,
+        "Project": 2,
+        "Membership": 4,
+        "UserStoryStatus": 12,
+        "Swimlane": 2,
+        "Milestone": 1,
+        "UserStory": 12,
+        "Task": 6,
+        "Issue": 3,
+        "Epic": 1,
+        "RelatedUserStory": 4,
+        "WikiPage": 2,
+    }
     assert second.project == first.project
     assert second.userstories == first.userstories
 

@@ -1,14 +1,27 @@
-"""Who may see and change projects and what is in them, through the API."""
+"""Who may see and change projects and what is in them: role-based, as the original Taiga."""
+
+import itertools
 
 import pytest
 from rest_framework.test import APIClient
 
 from taiga.auth.tokens import issue_access_token
-from taiga.projects.models import Membership, UserStoryStatus
+from taiga.projects import services as project_services
+from taiga.projects.models import Membership, Project, UserStoryStatus
+from taiga.projects.permissions import (
+    ADMINS_PERMISSIONS,
+    ALL_PERMISSIONS,
+    ANON_PERMISSIONS,
+    MEMBERS_PERMISSIONS,
+    permissions_for,
+    projects_where,
+)
 from taiga.projects.userstories import services
 from taiga.projects.userstories.models import UserStory
 
 pytestmark = pytest.mark.django_db
+
+VIEWS = set(ANON_PERMISSIONS)
 
 
 @pytest.fixture
@@ -19,6 +32,81 @@ def story(project, owner):
 @pytest.fixture
 def secret_story(private_project, owner):
     return services.create_userstory(project=private_project, owner=owner, subject="Secret story")
+
+
+def my_permissions(project, user=None) -> set[str] | int:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_access_token(user)}")
+    response = client.get(f"/api/v1/projects/{project.pk}")
+    return set(response.json()["my_permissions"]) if response.status_code == 200 else 404
+
+
+def test_my_permissions_follow_who_is_asking(
+    project, owner, member, stakeholder, outsider, superuser, make_user
+):
+    admin = make_user("admin")
+    project_services.add_member(project, admin, is_admin=True)
+
+    assert my_permissions(project) == VIEWS
+    assert my_permissions(project, outsider) == VIEWS
+    assert my_permissions(project, member) == set(MEMBERS_PERMISSIONS)
+    assert my_permissions(project, stakeholder) == VIEWS | {"add_issue", "modify_issue"}
+    for everything in (owner, admin, superuser):
+        assert my_permissions(project, everything) == set(ALL_PERMISSIONS)
+    assert set(ADMINS_PERMISSIONS).isdisjoint(my_permissions(project, member))
+
+
+def test_a_private_project_is_a_404_to_non_members(private_project, member, outsider):
+    assert my_permissions(private_project) == 404
+    assert my_permissions(private_project, outsider) == 404
+    assert "view_project" in my_permissions(private_project, member)
+
+
+def test_a_public_project_grants_what_its_lists_say(client_for, owner, project, outsider):
+    response = client_for(owner).patch(
+        f"/api/v1/projects/{project.pk}",
+        {"anon_permissions": ["view_project"], "public_permissions": ["view_project", "add_us"]},
+    )
+
+    assert response.status_code == 200, response.content
+    assert my_permissions(project) == {"view_project"}
+    assert my_permissions(project, outsider) == {"view_project", "add_us"}
+
+
+def test_privacy_changes_reset_what_non_members_get(client_for, owner, project, outsider):
+    client = client_for(owner)
+    client.patch(f"/api/v1/projects/{project.pk}", {"public_permissions": ["add_us"]})
+
+    made_private = client.patch(f"/api/v1/projects/{project.pk}", {"is_private": True})
+    made_public = client.patch(f"/api/v1/projects/{project.pk}", {"is_private": False})
+
+    assert made_private.json()["anon_permissions"] == []
+    assert made_private.json()["public_permissions"] == []
+    assert set(made_public.json()["anon_permissions"]) == VIEWS
+    assert my_permissions(project, outsider) == VIEWS
+
+
+def test_unknown_permission_names_are_refused(client_for, owner, project):
+    response = client_for(owner).patch(
+        f"/api/v1/projects/{project.pk}", {"anon_permissions": ["add_us"]}
+    )
+
+    assert response.status_code == 400
+    assert "anon_permissions" in response.json()
+
+
+def test_the_query_agrees_with_permissions_for(
+    project, private_project, owner, member, stakeholder, outsider, superuser
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    project.anon_permissions = ["view_project", "view_us"]
+    project.save()
+    people = [AnonymousUser(), owner, member, stakeholder, outsider, superuser]
+    for person, permission in itertools.product(people, ALL_PERMISSIONS):
+        expected = {p.pk for p in Project.objects.all() if permission in permissions_for(person, p)}
+        assert set(projects_where(person, permission).values_list("pk", flat=True)) == expected
 
 
 def test_anonymous_reads_public_projects_and_their_content(anonymous, project, story):
@@ -43,6 +131,11 @@ def test_anonymous_reads_public_projects_and_their_content(anonymous, project, s
         ("delete", "/api/v1/userstories/{story}", lambda p, s: None),
         ("post", "/api/v1/userstory-statuses", lambda p, s: {"project": p.pk, "name": "x"}),
         ("post", "/api/v1/projects", lambda p, s: {"name": "x"}),
+        (
+            "post",
+            "/api/v1/userstories/bulk_update_status",
+            lambda p, s: {"project_id": p.pk, "status_id": 1, "bulk_userstories": [s.pk]},
+        ),
     ],
 )
 def test_anonymous_cannot_write(anonymous, project, story, method, url, body):
@@ -52,7 +145,7 @@ def test_anonymous_cannot_write(anonymous, project, story, method, url, body):
 
     assert response.status_code == 401
     story.refresh_from_db()
-    assert story.subject == "Public story"
+    assert (story.subject, story.version) == ("Public story", 1)
     assert (UserStory.objects.count(), UserStoryStatus.objects.count()) == before
 
 
@@ -65,25 +158,56 @@ def test_non_member_cannot_write_in_a_public_project(client_for, outsider, proje
     status = client.post("/api/v1/userstory-statuses", {"project": project.pk, "name": "x"})
 
     assert [r.status_code for r in (created, patched, deleted, status)] == [403] * 4
-    assert created.json()["detail"] == "Only members of the project can change what is in it."
+    assert created.json()["detail"] == (
+        "You need the 'add_us' permission in project 'Public Project'."
+    )
     assert list(UserStory.objects.values_list("subject", flat=True)) == ["Public story"]
 
 
-def test_non_member_can_read_a_public_project(client_for, outsider, story):
-    response = client_for(outsider).get(f"/api/v1/userstories/{story.pk}")
+def test_the_role_decides_what_a_member_may_change(client_for, stakeholder, project, story):
+    client = client_for(stakeholder)
 
-    assert response.status_code == 200
+    story_created = client.post("/api/v1/userstories", {"project": project.pk, "subject": "x"})
+    story_patched = client.patch(f"/api/v1/userstories/{story.pk}", {"subject": "x"})
+    issue_created = client.post("/api/v1/issues", {"project": project.pk, "subject": "Bug"})
+    issue_deleted = client.delete(f"/api/v1/issues/{issue_created.json()['id']}")
+
+    assert (story_created.status_code, story_patched.status_code) == (403, 403)
+    assert (issue_created.status_code, issue_deleted.status_code) == (201, 403)
+    assert "'delete_issue'" in issue_deleted.json()["detail"]
 
 
-def test_member_writes_content(client_for, member, project, story):
+def test_a_role_without_view_hides_that_kind(client_for, owner, member, project, story):
+    role = Membership.objects.get(project=project, user=member).role
+    role.permissions = ["view_project", "view_tasks"]
+    role.save()
+    project.anon_permissions = project.public_permissions = ["view_project"]
+    project.save()
     client = client_for(member)
 
-    created = client.post("/api/v1/userstories", {"project": project.pk, "subject": "mine"})
-    patched = client.patch(f"/api/v1/userstories/{story.pk}", {"subject": "edited"})
-    status = client.post("/api/v1/userstory-statuses", {"project": project.pk, "name": "Blocked"})
+    assert client.get(f"/api/v1/userstories/{story.pk}").status_code == 404
+    assert client.get("/api/v1/userstories", {"project": project.pk}).json() == []
+    assert client.get("/api/v1/tasks", {"project": project.pk}).status_code == 200
+    assert client_for(owner).get(f"/api/v1/userstories/{story.pk}").status_code == 200
 
-    assert (created.status_code, patched.status_code, status.status_code) == (201, 200, 201)
+
+def test_member_writes_content_and_admins_write_values(client_for, member, owner, project, story):
+    created = client_for(member).post(
+        "/api/v1/userstories", {"project": project.pk, "subject": "m"}
+    )
+    patched = client_for(member).patch(f"/api/v1/userstories/{story.pk}", {"subject": "edited"})
+    by_member = client_for(member).post(
+        "/api/v1/userstory-statuses", {"project": project.pk, "name": "Blocked"}
+    )
+    by_owner = client_for(owner).post(
+        "/api/v1/userstory-statuses", {"project": project.pk, "name": "Blocked"}
+    )
+
+    assert (created.status_code, patched.status_code) == (201, 200)
     assert created.json()["owner"] == member.pk
+    assert by_member.status_code == 403
+    assert "'admin_project_values'" in by_member.json()["detail"]
+    assert by_owner.status_code == 201
 
 
 def test_private_project_is_invisible_to_others(
@@ -92,10 +216,8 @@ def test_private_project_is_invisible_to_others(
     for client in (anonymous, client_for(outsider)):
         assert client.get(f"/api/v1/projects/{private_project.pk}").status_code == 404
         assert client.get(f"/api/v1/userstories/{secret_story.pk}").status_code == 404
-        assert client.get("/api/v1/projects").json() == []
-        assert client.get("/api/v1/userstories").json() == []
-        assert client.get("/api/v1/userstory-statuses").json() == []
-        assert client.get("/api/v1/memberships").json() == []
+        for url in ("projects", "userstories", "userstory-statuses", "memberships", "roles"):
+            assert client.get(f"/api/v1/{url}").json() == [], url
 
 
 def test_private_project_cannot_be_written_into_by_others(
@@ -109,7 +231,9 @@ def test_private_project_cannot_be_written_into_by_others(
     patched = client.patch(f"/api/v1/userstories/{secret_story.pk}", {"subject": "x"})
 
     assert created.status_code == 400
-    assert "project" in created.json()
+    assert created.json() == {
+        "project": [f"There is no project with id {private_project.pk} that you can see."]
+    }
     assert patched.status_code == 404
     assert list(UserStory.objects.values_list("subject", flat=True)) == ["Secret story"]
 
@@ -141,9 +265,9 @@ def test_project_lists_show_public_and_own_private_projects(
     }
 
 
-def test_only_owner_and_admins_change_a_project(client_for, member, owner, make_user, project):
+def test_only_owner_and_admins_change_a_project(client_for, member, make_user, project):
     admin = make_user("admin")
-    Membership.objects.create(project=project, user=admin, is_admin=True)
+    project_services.add_member(project, admin, is_admin=True)
 
     by_member = client_for(member).patch(f"/api/v1/projects/{project.pk}", {"name": "Mine"})
     by_admin = client_for(admin).patch(f"/api/v1/projects/{project.pk}", {"name": "Renamed"})
@@ -153,8 +277,7 @@ def test_only_owner_and_admins_change_a_project(client_for, member, owner, make_
     assert deleted_by_member.status_code == 403
     assert by_admin.status_code == 200
     project.refresh_from_db()
-    assert project.name == "Renamed"
-    assert project.slug == "public-project"
+    assert (project.name, project.slug) == ("Renamed", "public-project")
 
 
 def test_only_admins_change_memberships(client_for, member, owner, outsider, project):
@@ -167,7 +290,8 @@ def test_only_admins_change_memberships(client_for, member, owner, outsider, pro
 
     assert by_member.status_code == 403
     assert by_owner.status_code == 201
-    assert Membership.objects.get(project=project, user=outsider).is_admin is False
+    membership = Membership.objects.get(project=project, user=outsider)
+    assert (membership.is_admin, membership.role.slug) == (False, "developer")
 
 
 def test_members_cannot_remove_members(client_for, member, owner, project):
@@ -177,22 +301,3 @@ def test_members_cannot_remove_members(client_for, member, owner, project):
 
     assert response.status_code == 403
     assert Membership.objects.filter(pk=owners.pk).exists()
-
-
-def test_project_detail_lists_my_permissions(project, owner, member, outsider) -> None:
-    def permissions(user) -> set[str]:
-        client = APIClient()
-        if user is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_access_token(user)}")
-        response = client.get(f"/api/v1/projects/{project.pk}")
-        assert response.status_code == 200
-        return set(response.json()["my_permissions"])
-
-    viewer = {"view_project", "view_us", "view_tasks", "view_issues", "view_epics"}
-    assert viewer <= permissions(None)
-    assert "add_us" not in permissions(None)
-    assert viewer <= permissions(outsider)
-    assert "add_us" not in permissions(outsider)
-    assert {"add_us", "modify_us", "delete_us"} <= permissions(member)
-    assert "admin_roles" not in permissions(member)
-    assert "admin_roles" in permissions(owner)

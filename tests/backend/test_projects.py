@@ -18,7 +18,15 @@ def test_creating_a_project_makes_the_owner_admin_and_adds_default_statuses(clie
     body = response.json()
     assert (body["slug"], body["owner"], body["is_private"]) == ("web-site", owner.pk, True)
     project = Project.objects.get(pk=body["id"])
-    assert list(project.memberships.values_list("user_id", "is_admin")) == [(owner.pk, True)]
+    assert list(project.memberships.values_list("user_id", "is_admin", "role__slug")) == [
+        (owner.pk, True, "product-owner")
+    ]
+    assert list(project.roles.values_list("slug", flat=True)) == [
+        "developer",
+        "product-owner",
+        "stakeholder",
+    ]
+    assert (body["anon_permissions"], body["public_permissions"]) == ([], [])
     assert list(project.us_statuses.values_list("name", "is_closed", "order")) == [
         ("New", False, 1),
         ("Ready", False, 2),
@@ -37,8 +45,26 @@ def test_slugs_stay_unique(owner):
     assert odd == "project"
 
 
-def test_status_crud(client_for, member, project):
-    client = client_for(member)
+def test_every_project_starts_with_its_values(owner):
+    project = services.create_project(owner=owner, name="Values")
+
+    assert [s.slug for s in project.task_statuses.all()] == [
+        "new",
+        "in-progress",
+        "ready-for-test",
+        "closed",
+        "needs-info",
+    ]
+    assert project.issue_statuses.count() == 7
+    assert project.epic_statuses.count() == 5
+    assert [t.name for t in project.issue_types.all()] == ["Bug", "Question", "Enhancement"]
+    assert [p.name for p in project.priorities.all()] == ["Low", "Normal", "High"]
+    assert project.severities.count() == 5
+    assert not project.swimlanes.exists()
+
+
+def test_status_crud(client_for, owner, project):
+    client = client_for(owner)
 
     created = client.post(
         "/api/v1/userstory-statuses",
@@ -66,7 +92,10 @@ def test_a_status_in_use_cannot_be_deleted(client_for, owner, project):
     response = client_for(owner).delete(f"/api/v1/userstory-statuses/{status.pk}")
 
     assert response.status_code == 409
-    assert "still has user stories" in response.json()["detail"]
+    assert response.json()["detail"] == (
+        "User story status 'New' is still in use; "
+        "pass ?moveTo=<id> to move what uses it to another one."
+    )
     assert UserStoryStatus.objects.filter(pk=status.pk).exists()
 
 
@@ -104,11 +133,47 @@ def test_members_are_removed_but_never_the_owner(client_for, owner, member, proj
     assert list(project.memberships.values_list("user_id", flat=True)) == [owner.pk]
 
 
-def test_memberships_cannot_be_edited(client_for, owner, member, project):
+def test_admins_change_a_members_role(client_for, owner, member, outsider, project):
     membership = Membership.objects.get(project=project, user=member)
+    stakeholder = project.roles.get(slug="stakeholder")
+    foreign = services.create_project(owner=owner, name="Other").roles.first()
+    client = client_for(owner)
 
-    response = client_for(owner).patch(f"/api/v1/memberships/{membership.pk}", {"is_admin": True})
+    changed = client.patch(f"/api/v1/memberships/{membership.pk}", {"role": stakeholder.pk})
+    foreign_role = client.patch(f"/api/v1/memberships/{membership.pk}", {"role": foreign.pk})
+    other_user = client.patch(f"/api/v1/memberships/{membership.pk}", {"user": outsider.pk})
 
-    assert response.status_code == 405
+    assert (changed.status_code, changed.json()["role_name"]) == (200, "Stakeholder")
+    assert foreign_role.status_code == 400
+    assert foreign_role.json() == {"role": "The role belongs to another project."}
+    assert other_user.status_code == 400
     membership.refresh_from_db()
-    assert membership.is_admin is False
+    assert (membership.user, membership.role) == (member, stakeholder)
+
+
+def test_roles_crud(client_for, owner, member, project):
+    client = client_for(owner)
+
+    created = client.post(
+        "/api/v1/roles",
+        {"project": project.pk, "name": "Tester", "permissions": ["view_project", "view_us"]},
+    )
+    role_id = created.json()["id"]
+    patched = client.patch(f"/api/v1/roles/{role_id}", {"permissions": ["view_project"]})
+    by_member = client_for(member).patch(f"/api/v1/roles/{role_id}", {"name": "Mine"})
+    bad = client.post(
+        "/api/v1/roles", {"project": project.pk, "name": "Bad", "permissions": ["admin_roles"]}
+    )
+    in_use = client.delete(f"/api/v1/roles/{project.roles.get(slug='developer').pk}")
+    deleted = client.delete(f"/api/v1/roles/{role_id}")
+
+    assert (created.status_code, created.json()["slug"], created.json()["order"]) == (
+        201,
+        "tester",
+        40,
+    )
+    assert patched.json()["permissions"] == ["view_project"]
+    assert by_member.status_code == 403
+    assert bad.status_code == 400
+    assert in_use.status_code == 409
+    assert deleted.status_code == 204

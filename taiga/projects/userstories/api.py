@@ -1,39 +1,82 @@
-from django.db.models import QuerySet
-from rest_framework.serializers import BaseSerializer
+from typing import Any
 
-from taiga.base.filters import int_query_param
-from taiga.projects.viewsets import ProjectScopedViewSet
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from taiga.projects.permissions import USERSTORIES
+from taiga.projects.services import bulk_update_order
+from taiga.projects.viewsets import ItemViewSet
 
 from . import services
 from .models import UserStory
 from .serializers import UserStorySerializer
+from .validators import BULK_SERIALIZERS
 
 
-class UserStoryViewSet(ProjectScopedViewSet):
-    """``/api/v1/userstories``: lists accept ``?project=`` and ``?status=``."""
+class UserStoryViewSet(ItemViewSet):
+    """``/api/v1/userstories``: lists accept ``?project=``, ``?status=``, ``?milestone=``
+    (``null``: the backlog), ``?swimlane=``, ``?assigned_to=`` and ``?epic=``.
 
-    queryset = UserStory.objects.all()
+    Bulk operations (``POST``, one transaction, one event per kind of object changed):
+    ``bulk_update_backlog_order``, ``bulk_update_sprint_order``,
+    ``bulk_update_kanban_order`` (answer: the new orders), ``bulk_update_milestone``,
+    ``bulk_update_status``, ``bulk_update_assigned_to`` (204).
+    """
+
+    queryset = UserStory.objects.prefetch_related("assigned_users")
     serializer_class = UserStorySerializer
+    permissions = USERSTORIES
+    filter_fields = {
+        "status": "status",
+        "milestone": "milestone",
+        "swimlane": "swimlane",
+        "assigned_to": "assigned_to",
+        "epic": "epics",
+    }
+    bulk_serializers = BULK_SERIALIZERS
 
-    def get_queryset(self) -> QuerySet[UserStory]:
-        queryset = super().get_queryset()
-        status_id = int_query_param(self.request, "status")
-        if status_id is not None:
-            queryset = queryset.filter(status_id=status_id)
-        return queryset
+    def create_object(self, data: dict[str, Any]) -> UserStory:
+        return services.create_userstory(owner=self.request.user, **data)
 
-    def perform_create(self, serializer: BaseSerializer) -> None:
-        fields = dict(serializer.validated_data)
-        fields.pop("version", None)
-        self.check_project_write(fields["project"])
-        serializer.instance = services.create_userstory(owner=self.request.user, **fields)
+    def update_object(
+        self, instance: UserStory, changes: dict[str, Any], expected_version: int | None
+    ) -> UserStory:
+        return services.update_userstory(instance, changes, expected_version=expected_version)
 
-    def perform_update(self, serializer: BaseSerializer) -> None:
-        changes = dict(serializer.validated_data)
-        expected_version = changes.pop("version", None)
-        serializer.instance = services.update_userstory(
-            serializer.instance, changes, expected_version=expected_version
+    def delete_object(self, instance: UserStory) -> None:
+        services.delete_userstory(instance)
+
+    @action(detail=False, methods=["post"])
+    def bulk_update_backlog_order(self, request: Request) -> Response:
+        return self.run_bulk(self.permissions.modify, self._backlog_order)
+
+    @action(detail=False, methods=["post"])
+    def bulk_update_sprint_order(self, request: Request) -> Response:
+        return self.run_bulk(self.permissions.modify, self._backlog_order)
+
+    @action(detail=False, methods=["post"])
+    def bulk_update_kanban_order(self, request: Request) -> Response:
+        return self.run_bulk(
+            self.permissions.modify,
+            lambda data: bulk_update_order.update_userstories_kanban_order(**data),
         )
 
-    def perform_destroy(self, instance: UserStory) -> None:
-        services.delete_userstory(instance)
+    @action(detail=False, methods=["post"])
+    def bulk_update_milestone(self, request: Request) -> Response:
+        return self.run_bulk(
+            self.permissions.modify,
+            lambda data: services.update_userstories_milestone_in_bulk(**data),
+        )
+
+    def change_in_bulk(self, data: dict[str, Any]) -> None:
+        if "assigned_to" in data["fields"]:
+            services.assign_userstories_in_bulk(
+                data["project"], data["objects"], data["fields"]["assigned_to"]
+            )
+        else:
+            super().change_in_bulk(data)
+
+    @staticmethod
+    def _backlog_order(data: dict[str, Any]) -> list[dict]:
+        return bulk_update_order.update_userstories_backlog_order(**data)

@@ -1,14 +1,8 @@
-from django.apps import AppConfig
+from taiga.base import apps as base_apps
 
 
-class UserStoriesConfig(AppConfig):
+class UserStoriesConfig(base_apps.WatchingAppConfig):
     name = "taiga.projects.userstories"
     label = "userstories"
     verbose_name = "User stories"
-
-    def ready(self) -> None:
-        from taiga.events import registry
-
-        from .models import UserStory
-
-        registry.watch(UserStory, "userstories.userstory")
+    watched = {"UserStory": "userstories.userstory"}

@@ -2,50 +2,38 @@ from django.conf import settings
 from django.db import models
 
 from taiga.base.ordering import timestamp_order
-from taiga.projects.models import Project, UserStoryStatus
+from taiga.projects.items import WorkItem
+from taiga.projects.milestones.models import Milestone
+from taiga.projects.models import Project, Swimlane, UserStoryStatus
 
 
-class UserStory(models.Model):
-    """A piece of work on a project's backlog and kanban board.
+class UserStory(WorkItem):
+    """A piece of work on a project's backlog, sprints and kanban board.
 
-    ``ref`` is the number people use for it within the project (#1, #2…); ``version`` counts
-    updates so that a client can refuse to overwrite a change it has not seen.
+    Each board keeps its own order: ``backlog_order``, ``sprint_order`` (within its
+    milestone) and ``kanban_order`` (within its board cell: status and swimlane).
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="user_stories")
-    ref = models.PositiveBigIntegerField(editable=False)
-    subject = models.CharField(max_length=500)
-    description = models.TextField(blank=True)
     # RESTRICT, not PROTECT: deleting the project deletes its stories and statuses together.
     status = models.ForeignKey(
         UserStoryStatus, on_delete=models.RESTRICT, related_name="user_stories"
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+    milestone = models.ForeignKey(
+        Milestone,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="owned_user_stories",
+        related_name="user_stories",
     )
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="assigned_user_stories",
+    swimlane = models.ForeignKey(
+        Swimlane, on_delete=models.SET_NULL, null=True, blank=True, related_name="user_stories"
     )
+    assigned_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     backlog_order = models.BigIntegerField(default=timestamp_order)
+    sprint_order = models.BigIntegerField(default=timestamp_order)
     kanban_order = models.BigIntegerField(default=timestamp_order)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_date = models.DateTimeField(auto_now_add=True)
-    modified_date = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(WorkItem.Meta):
         ordering = ["project", "backlog_order", "id"]
         verbose_name_plural = "user stories"
-        constraints = [
-            models.UniqueConstraint(fields=["project", "ref"], name="userstories_unique_ref"),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.ref} {self.subject}"

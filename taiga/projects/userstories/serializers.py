@@ -1,32 +1,19 @@
-from rest_framework import serializers
-
-from taiga.projects.serializers import ProjectScopedSerializer
+from taiga.projects.serializers import WorkItemSerializer, work_item_fields
 
 from .models import UserStory
 
 
-class UserStorySerializer(ProjectScopedSerializer):
-    """A user story. ``version`` is read back as the current version; sent with an update,
-    it is the version the client last saw (see services.update_userstory)."""
+class UserStorySerializer(WorkItemSerializer):
+    """A user story; without ``status``, it goes to the project's first."""
 
-    version = serializers.IntegerField(required=False, min_value=1)
-
-    class Meta:
+    class Meta(WorkItemSerializer.Meta):
         model = UserStory
-        fields = [
-            "id",
-            "ref",
-            "project",
-            "subject",
-            "description",
+        fields = work_item_fields(
             "status",
-            "owner",
-            "assigned_to",
+            "milestone",
+            "swimlane",
+            "assigned_users",
             "backlog_order",
+            "sprint_order",
             "kanban_order",
-            "version",
-            "created_date",
-            "modified_date",
-        ]
-        read_only_fields = ["owner"]
-        extra_kwargs = {"status": {"required": False}}
+        )
