@@ -1,12 +1,13 @@
-"""``taiga-events serve``: the gateway as a standalone service."""
+"""``taiga-events serve``, ``tail`` and ``doctor``: the gateway and its tools."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 
-from . import logs
+from . import doctor, logs, tail
 from .config import BROKERS, ConfigError, load_config
 
 
@@ -29,11 +30,20 @@ def _parser() -> argparse.ArgumentParser:
         const=False,
         help="let anyone follow anything, as the original gateway (AUTHORIZATION=off)",
     )
+    tail.add_arguments(commands.add_parser("tail", help="print a gateway's events live"))
+    doctor.add_arguments(commands.add_parser("doctor", help="check a running system, step by step"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = vars(_parser().parse_args(argv))
+    parsed = _parser().parse_args(argv)
+    tool = {"tail": tail, "doctor": doctor}.get(parsed.command)
+    if tool is not None:
+        try:
+            return asyncio.run(tool.run(parsed))
+        except KeyboardInterrupt:
+            return 130
+    args = vars(parsed)
     args.pop("command")
     try:
         config = load_config(os.environ, **args)

@@ -174,3 +174,19 @@ async def test_logs_are_structured_and_never_show_tokens_or_secrets(rabbitmq_url
     assert sum('"token":"[redacted]"' in frame for frame in frames) == 3
     for secret in (valid, forged, forged.rsplit(".", 1)[1], garbage, SECRET, ":guest@"):
         assert secret not in output
+
+
+async def test_doctor_names_the_failing_step() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "taiga_events",
+        "doctor",
+        "--url",
+        f"ws://127.0.0.1:{free_port()}/events",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = (await asyncio.wait_for(process.stdout.read(), timeout=60)).decode()
+    assert await process.wait() == 1
+    assert output.splitlines()[0].startswith("FAIL  gateway reachable"), output

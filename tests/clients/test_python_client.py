@@ -1,0 +1,532 @@
+"""The Python client: its pure parts directly, its behaviour against live gateways."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import pytest
+
+from taiga_events.client import (
+    ChangeEvent,
+    Event,
+    EventsClient,
+    EventsError,
+    LiveNotification,
+    Reply,
+    State,
+    StateChange,
+    SystemNotification,
+    WebNotification,
+    api_request,
+    backoff_ceiling,
+    backoff_delay,
+    encode_command,
+    parse_frame,
+)
+from tests.clients.harness import MEMORY_ONLY, USER_ID, TestGateway, make_token
+from tests.e2e.conftest import Stack
+
+T = TypeVar("T")
+WAIT_SECONDS = 10
+US_KEY = "changes.project.1.userstories.userstory"
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def change(pk: int | list[int], type: str = "change") -> dict[str, Any]:
+    return {"type": type, "matches": "userstories.userstory", "pk": pk}
+
+
+def envelope(session_id: str | None, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"session_id": session_id, "data": data, **extra}
+
+
+async def within(awaitable: Awaitable[T]) -> T:
+    return await asyncio.wait_for(awaitable, WAIT_SECONDS)
+
+
+# Pure parts -------------------------------------------------------------------------------
+
+
+def test_events_are_typed_by_routing_key_and_keep_unknown_fields() -> None:
+    single = parse_frame(
+        b'{"routing_key":"changes.project.5.tasks.task","session_id":"s","later":1,'
+        b'"data":{"type":"create","matches":"tasks.task","pk":3,"more":true}}'
+    )
+    assert single == ChangeEvent(
+        routing_key="changes.project.5.tasks.task",
+        session_id="s",
+        data={"type": "create", "matches": "tasks.task", "pk": 3, "more": True},
+        frame=single.frame,
+        project_id=5,
+        type="create",
+        matches="tasks.task",
+        pks=(3,),
+    )
+    assert single.frame["later"] == 1
+    bulk = parse_frame(
+        '{"routing_key":"changes.project.5.userstories.userstory","data":'
+        '{"type":"change","pk":[1,2,3]}}'
+    )
+    assert isinstance(bulk, ChangeEvent)
+    assert (bulk.pks, bulk.session_id, bulk.matches) == ((1, 2, 3), None, None)
+    web = parse_frame('{"routing_key":"web_notifications.42","data":{"type":"assigned"}}')
+    assert isinstance(web, WebNotification)
+    assert web.user_id == 42
+    live = parse_frame(
+        '{"routing_key":"live_notifications.42","data":{"title":"T","body":"B","url":"U"}}'
+    )
+    assert isinstance(live, LiveNotification)
+    assert (live.user_id, live.title, live.body, live.url) == (42, "T", "B", "U")
+    system = parse_frame('{"routing_key":"notifications","data":{"title":"M","desc":"D"}}')
+    assert isinstance(system, SystemNotification)
+    assert (system.title, system.desc) == ("M", "D")
+    other = parse_frame('{"routing_key":"something.new","data":null}')
+    assert type(other) is Event
+    assert other.data == {}
+
+
+def test_replies_and_unknown_frames() -> None:
+    assert parse_frame('{"cmd":"pong"}') == Reply("pong", None)
+    assert parse_frame('{"cmd":"ack","id":4,"later":1}') == Reply("ack", 4)
+    assert parse_frame('{"cmd":"error","id":5,"code":"forbidden","message":"no"}') == Reply(
+        "error", 5, "forbidden", "no"
+    )
+    revoked = (
+        '{"cmd":"error","id":null,"code":"subscription_revoked","message":"m","routing_key":"a"}'
+    )
+    assert parse_frame(revoked) == Reply("error", None, "subscription_revoked", "m", "a")
+    for text in ("not json", "[1]", "null", '{"cmd":"hello"}', '{"x":1}'):
+        assert parse_frame(text) is None
+
+
+def test_commands_carry_an_id_only_when_given() -> None:
+    assert encode_command("ping") == '{"cmd":"ping"}'
+    assert encode_command("subscribe", 3, routing_key="a.b") == (
+        '{"cmd":"subscribe","routing_key":"a.b","id":3}'
+    )
+
+
+def test_backoff_ceiling_doubles_to_the_cap_and_delays_are_full_jitter() -> None:
+    assert [backoff_ceiling(n, 0.1, 1.0) for n in (0, 1, 2, 3, 4, 100, 10**6)] == [
+        0.1,
+        0.2,
+        0.4,
+        0.8,
+        1.0,
+        1.0,
+        1.0,
+    ]
+    assert backoff_delay(2, 0.1, 1.0, random=lambda: 0.5) == 0.2
+    assert backoff_delay(9, 0.1, 1.0, random=lambda: 0.0) == 0.0
+    for attempt in range(200):
+        assert 0 <= backoff_delay(attempt, 0.1, 1.0) < min(1.0, 0.1 * 2**attempt)
+    with pytest.raises(ValueError, match="backoff"):
+        EventsClient(backoff_base=2, backoff_cap=1)
+
+
+def test_one_session_id_per_client_for_the_x_session_id_header() -> None:
+    first, second = EventsClient(), EventsClient()
+    assert UUID4.match(first.session_id)
+    assert first.session_id != second.session_id
+    assert first.headers() == {"x-session-id": first.session_id}
+    assert EventsClient(session_id="tab-1").headers() == {"x-session-id": "tab-1"}
+
+
+# Against a live gateway ---------------------------------------------------------------------
+
+
+class States:
+    """Every state change of a client, and a way to await one."""
+
+    def __init__(self, client: EventsClient) -> None:
+        self.changes: list[StateChange] = []
+        self._waiters: list[tuple[Callable[[StateChange], bool], asyncio.Future]] = []
+        client.on_state(self._record)
+
+    def _record(self, change: StateChange) -> None:
+        self.changes.append(change)
+        for waiter in list(self._waiters):
+            predicate, future = waiter
+            if predicate(change) and not future.done():
+                future.set_result(change)
+                self._waiters.remove(waiter)
+
+    def until(self, predicate: Callable[[StateChange], bool]) -> Awaitable[StateChange]:
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.append((predicate, future))
+        return within(future)
+
+    @property
+    def states(self) -> list[State]:
+        return [change.state for change in self.changes]
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[Callable[..., EventsClient]]:
+    """Makes clients with fast backoff; closes them after the test."""
+    made: list[EventsClient] = []
+
+    def make(url: str, **options: Any) -> EventsClient:
+        options = {"backoff_base": 0.01, "backoff_cap": 0.04, **options}
+        made.append(EventsClient(url, **options))
+        return made[-1]
+
+    yield make
+    for client in made:
+        await client.close()
+
+
+async def test_connects_authenticates_subscribes_and_iterates_typed_events(
+    gateway: TestGateway, clients
+) -> None:
+    client = clients(gateway.url, token=make_token())
+    states = States(client)
+    assert client.state is State.IDLE
+    await within(client.connect())
+    assert client.state is State.OPEN
+    await within(client.subscribe("changes.project.1.*"))
+    events = client.events()
+    gateway.publish(US_KEY, envelope("another-tab", change(3), seq=9))
+    event = await within(anext(events))
+    assert isinstance(event, ChangeEvent)
+    assert (event.project_id, event.type, event.pks, event.session_id) == (
+        1,
+        "change",
+        (3,),
+        "another-tab",
+    )
+    assert event.frame["seq"] == 9
+    assert states.states == [State.CONNECTING, State.OPEN]
+    await within(client.ping())
+    events.close()
+
+
+async def test_callbacks_get_the_events_their_pattern_matches(
+    gateway: TestGateway, clients
+) -> None:
+    client = clients(gateway.url, token=make_token())
+    seen: dict[str, list[str]] = {"project": [], "tasks": [], "mine": [], "async": []}
+    client.on("changes.project.1.*", lambda e: seen["project"].append(e.routing_key))
+    client.on("changes.project.*.tasks.*", lambda e: seen["tasks"].append(e.routing_key))
+    client.on(f"web_notifications.{USER_ID}", lambda e: seen["mine"].append(e.routing_key))
+    remove = client.on("#", lambda e: pytest.fail("removed callbacks are not called"))
+    remove()
+    done = asyncio.Event()
+
+    async def coroutine_callback(event: Event) -> None:
+        seen["async"].append(event.routing_key)
+        if len(seen["async"]) == 4:
+            done.set()
+
+    client.on("#", coroutine_callback)
+    await within(client.connect())
+    for pattern in ("changes.project.1.*", "changes.project.2.*", f"web_notifications.{USER_ID}"):
+        await within(client.subscribe(pattern))
+    keys = [
+        US_KEY,
+        "changes.project.1.tasks.task",
+        f"web_notifications.{USER_ID}",
+        "changes.project.2.tasks.task",
+    ]
+    for key in keys:
+        gateway.publish(key, envelope(None, {"type": "change"}))
+    await within(done.wait())
+    assert seen == {
+        "project": keys[:2],
+        "tasks": [keys[1], keys[3]],
+        "mine": [keys[2]],
+        "async": keys,
+    }
+
+
+@pytest.mark.parametrize(
+    ("token", "frames_sent"),
+    [
+        # Without auth the gateway cannot know the session id: only the client can filter.
+        (None, [1, 2, 3]),
+        # With auth the client gives the gateway its session id, and the gateway filters too.
+        (make_token(), [2, 3]),
+    ],
+    ids=["anonymous", "authenticated"],
+)
+async def test_own_events_are_filtered_out_unless_self_notification(
+    gateway: TestGateway, clients, token: str | None, frames_sent: list[int]
+) -> None:
+    client = clients(gateway.url, token=token)
+    frames: list[Event] = []
+    client.on_frame(lambda frame: isinstance(frame, Event) and frames.append(frame))
+    await within(client.connect())
+    await within(client.subscribe("changes.project.1.*"))
+    await within(client.subscribe("changes.project.2.*", self_notification=True))
+    events = client.events()
+    own = client.session_id
+    gateway.publish(US_KEY, envelope(own, change(1)))
+    gateway.publish("changes.project.2.userstories.userstory", envelope(own, change(2)))
+    gateway.publish(US_KEY, envelope("another-tab", change(3)))
+    received = [await within(anext(events)) for _ in range(2)]
+    assert [(e.data["pk"], e.session_id) for e in received] == [(2, own), (3, "another-tab")]
+    assert [frame.data["pk"] for frame in frames] == frames_sent
+
+
+async def test_error_replies_raise_with_the_gateway_code(gateway: TestGateway, clients) -> None:
+    refused = clients(gateway.url, token="not-a-token")
+    states = States(refused)
+    events = refused.events()
+    with pytest.raises(EventsError) as failure:
+        await within(refused.connect())
+    assert failure.value.code == "auth_failed"
+    assert refused.state is State.CLOSED
+    assert states.changes[-1].error is failure.value
+    with pytest.raises(EventsError, match="auth_failed"):
+        await within(anext(events))
+    with pytest.raises(EventsError, match="closed"):
+        await refused.subscribe("changes.project.1.*")
+
+    client = clients(gateway.url, token=make_token())
+    await within(client.connect())
+    with pytest.raises(EventsError) as invalid:
+        await within(client.subscribe("changes..project"))
+    assert invalid.value.code == "invalid_argument"
+    with pytest.raises(EventsError, match="not_subscribed"):
+        await client.unsubscribe("changes.project.9.*")
+    # The refused pattern is dropped; the connection and the other commands still work.
+    await within(client.subscribe("changes.project.1.*"))
+    await within(client.unsubscribe("changes.project.1.*"))
+    await within(client.subscribe("notifications"))
+    events = client.events()
+    gateway.publish(US_KEY, envelope(None, change(1)))
+    gateway.publish("notifications", envelope(None, {"title": "Maintenance", "desc": "at 2"}))
+    assert (await within(anext(events))).routing_key == "notifications"
+
+
+async def test_a_subscription_made_before_connecting_is_sent_once_open(
+    gateway: TestGateway, clients
+) -> None:
+    client = clients(gateway.url, token=make_token())
+    subscribed = asyncio.ensure_future(client.subscribe(f"web_notifications.{USER_ID}"))
+    await within(client.connect())
+    await within(subscribed)
+    events = client.events()
+    gateway.publish(f"web_notifications.{USER_ID}", envelope(None, {"type": "assigned"}))
+    assert (await within(anext(events))).data == {"type": "assigned"}
+
+
+async def test_authenticate_again_on_the_open_connection_a_refusal_changes_nothing(
+    gateway: TestGateway, clients
+) -> None:
+    client = clients(gateway.url, token=make_token())
+    await within(client.connect())
+    await within(client.subscribe(f"web_notifications.{USER_ID}"))
+    asked = 0
+
+    def fresh_token() -> str:
+        nonlocal asked
+        asked += 1
+        return make_token()
+
+    await within(client.authenticate(fresh_token))
+    assert asked == 1
+    with pytest.raises(EventsError, match="auth_failed"):
+        await within(client.authenticate("not-a-token"))
+    assert client.state is State.OPEN
+    assert client.subscriptions == (f"web_notifications.{USER_ID}",)
+    events = client.events()
+    gateway.publish(f"web_notifications.{USER_ID}", envelope(None, {"type": "assigned"}))
+    assert (await within(anext(events))).data == {"type": "assigned"}
+    # The refused token was not kept: the reconnection authenticates with the good one.
+    reopened = States(client).until(lambda change: change.state is State.OPEN)
+    await gateway.restart()
+    await reopened
+    assert asked == 2
+
+
+async def test_without_a_pong_in_time_the_connection_is_replaced(
+    gateway: TestGateway, clients
+) -> None:
+    assert gateway.proxy is not None
+    client = clients(gateway.proxy.url, token=make_token(), pong_timeout=1.0)
+    states = States(client)
+    await within(client.connect())
+    await within(client.subscribe("changes.project.1.*"))
+    await within(client.ping())
+    gateway.proxy.silence()
+    reopened = states.until(lambda change: change.state is State.OPEN)
+    with pytest.raises(EventsError, match="pong_timeout"):
+        await within(client.ping())
+    await reopened
+    lost = next(c for c in states.changes if c.state is State.RECONNECTING)
+    assert isinstance(lost.error, EventsError)
+    assert lost.error.code == "pong_timeout"
+    events = client.events()
+    gateway.publish(US_KEY, envelope(None, change(5)))
+    assert (await within(anext(events))).data["pk"] == 5
+
+
+async def test_the_heartbeat_pings_by_itself_and_notices_the_silence(
+    gateway: TestGateway, clients
+) -> None:
+    assert gateway.proxy is not None
+    client = clients(gateway.proxy.url, token=make_token(), ping_interval=0.02, pong_timeout=1.0)
+    states = States(client)
+    pongs: asyncio.Queue[Reply] = asyncio.Queue()
+
+    def on_frame(frame: object) -> None:
+        if isinstance(frame, Reply) and frame.kind == "pong":
+            pongs.put_nowait(frame)
+
+    client.on_frame(on_frame)
+    await within(client.connect())
+    lost = states.until(lambda change: change.state is State.RECONNECTING)
+    # Two pongs show the heartbeat runs; then the proxy goes quiet.
+    for _ in range(2):
+        await within(pongs.get())
+    gateway.proxy.silence()
+    assert (await lost).error.code == "pong_timeout"
+    await states.until(lambda change: change.state is State.OPEN)
+
+
+async def test_after_a_gateway_restart_it_reauthenticates_resubscribes_and_events_flow(
+    gateway: TestGateway, clients
+) -> None:
+    tokens = 0
+
+    async def token() -> str:
+        nonlocal tokens
+        tokens += 1
+        return make_token()
+
+    client = clients(gateway.url, token=token)
+    states = States(client)
+    await within(client.connect())
+    # web_notifications needs auth: receiving one afterwards proves the re-auth too.
+    await within(client.subscribe(f"web_notifications.{USER_ID}"))
+    await within(client.subscribe("changes.project.1.*", self_notification=True))
+    events = client.events()
+    reopened = states.until(lambda change: change.state is State.OPEN)
+    await gateway.restart()
+    await reopened
+    assert states.states[:3] == [State.CONNECTING, State.OPEN, State.RECONNECTING]
+    assert states.changes[2].error.code == "connection_lost"
+    assert tokens == 2
+    gateway.publish(f"web_notifications.{USER_ID}", envelope(None, {"type": "mentioned"}))
+    # selfNotification survived the reconnection too.
+    gateway.publish(US_KEY, envelope(client.session_id, change(8)))
+    received = [await within(anext(events)) for _ in range(2)]
+    assert [e.data["type"] for e in received] == ["mentioned", "change"]
+
+
+async def test_reconnection_delays_lie_within_the_backoff_bounds(
+    gateway: TestGateway, clients
+) -> None:
+    fractions = [0.999, 0.0, 0.5, 0.999, 0.25, 0.999, 0.75]
+    draws = iter(fractions * 100)
+    base, cap = 0.01, 0.04
+    client = clients(gateway.url, backoff_base=base, backoff_cap=cap, random=lambda: next(draws))
+    states = States(client)
+    await within(client.connect())
+
+    def retries() -> list[StateChange]:
+        return [c for c in states.changes if c.state is State.RECONNECTING]
+
+    many = states.until(lambda _: len(retries()) >= len(fractions))
+    await gateway.stop()
+    await many
+    reopened = states.until(lambda change: change.state is State.OPEN)
+    await gateway.start()
+    await reopened
+    for index, retry in enumerate(retries()[: len(fractions)]):
+        ceiling = min(cap, base * 2**retry.attempt)
+        assert retry.attempt == index
+        assert 0 <= retry.delay < ceiling
+        assert retry.delay == pytest.approx(fractions[index] * ceiling)
+    # An open connection starts the count again.
+    count = len(states.changes)
+    again = states.until(lambda change: change.state is State.RECONNECTING)
+    await gateway.restart()
+    assert (await again).attempt == 0
+    assert states.changes[count - 1].state is State.OPEN
+    await states.until(lambda change: change.state is State.OPEN)
+
+
+async def test_close_is_final_and_ends_the_iterators(gateway: TestGateway, clients) -> None:
+    client = clients(gateway.url, token=make_token())
+    states = States(client)
+    await within(client.connect())
+    events = client.events()
+    await client.close()
+    await client.close()
+    assert client.state is State.CLOSED
+    with pytest.raises(StopAsyncIteration):
+        await within(anext(events))
+    await gateway.restart()
+    assert states.states == [State.CONNECTING, State.OPEN, State.CLOSED]
+    with pytest.raises(EventsError, match="closed"):
+        await client.connect()
+    with pytest.raises(EventsError, match="not_connected"):
+        await client.ping()
+
+
+async def test_async_with_and_async_for(gateway: TestGateway) -> None:
+    async with EventsClient(gateway.url, token=make_token()) as client:
+        await within(client.subscribe("notifications"))
+        gateway.publish("notifications", envelope(None, {"title": "Hello", "desc": "all"}))
+        async for event in client:
+            assert isinstance(event, SystemNotification)
+            assert event.title == "Hello"
+            break
+    assert client.state is State.CLOSED
+
+
+# Against the whole system: backend, broker and gateway --------------------------------------
+
+
+@MEMORY_ONLY
+async def test_a_change_sent_with_the_client_headers_is_not_echoed(stack: Stack, clients) -> None:
+    alice = await stack.login("alice")
+    client = clients(stack.events_url, token=alice)
+    await within(client.connect())
+    await within(client.subscribe(f"changes.project.{stack.project.pk}.*"))
+    events = client.events()
+    project = {"project": stack.project.pk}
+    mine = await asyncio.to_thread(
+        api_request,
+        "POST",
+        f"{stack.api}/userstories",
+        {**project, "subject": "Mine"},
+        token=alice,
+        session_id=client.headers()["x-session-id"],
+    )
+    bob = await stack.login("bob")
+    theirs = await stack.http("PATCH", f"/userstories/{mine['id']}", {"subject": "x"}, token=bob)
+    assert theirs.status == 200
+    event = await within(anext(events))
+    assert isinstance(event, ChangeEvent)
+    assert (event.type, event.pks, event.matches) == (
+        "change",
+        (mine["id"],),
+        "userstories.userstory",
+    )
+
+
+@MEMORY_ONLY
+async def test_a_subscription_the_user_may_no_longer_see_is_revoked_and_dropped(
+    stack: Stack, clients
+) -> None:
+    client = clients(stack.events_url)  # anonymous: public projects only
+    errors: asyncio.Queue[EventsError] = asyncio.Queue()
+    client.on_error(errors.put_nowait)
+    pattern = f"changes.project.{stack.project.pk}.*"
+    await within(client.connect())
+    await within(client.subscribe(pattern))
+    assert client.subscriptions == (pattern,)
+    owner = await stack.login("owner")
+    made_private = await stack.http(
+        "PATCH", f"/projects/{stack.project.pk}", {"is_private": True}, token=owner
+    )
+    assert made_private.status == 200, made_private.body
+    error = await within(errors.get())
+    assert (error.code, error.routing_key) == ("subscription_revoked", pattern)
+    assert client.subscriptions == ()

@@ -1,0 +1,171 @@
+"""``taiga-events tail`` against the whole system: backend, broker and gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import orjson
+
+from taiga_events import tail
+from taiga_events.client import parse_event
+from tests.clients.cli import LineWatcher, parse
+from tests.clients.harness import MEMORY_ONLY, TestGateway, make_token
+from tests.e2e.conftest import PASSWORD, Stack
+
+WAIT_SECONDS = 10
+
+
+@contextlib.asynccontextmanager
+async def tailing(argv: list[str]) -> AsyncIterator[tuple[asyncio.Task[int], LineWatcher]]:
+    """Run tail in the background, its stderr captured; enter once it follows its patterns."""
+    with contextlib.redirect_stderr(LineWatcher()) as stderr:
+        task = asyncio.create_task(tail.run(parse(tail, argv)))
+        following = asyncio.create_task(stderr.seen("taiga-events tail: following").wait())
+        await asyncio.wait({task, following}, timeout=WAIT_SECONDS, return_when="FIRST_COMPLETED")
+        assert following.done() and not task.done(), stderr.getvalue()
+        try:
+            yield task, stderr
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def create_story(stack: Stack, token: str, *, session_id: str) -> int:
+    created = await stack.http(
+        "POST",
+        "/userstories",
+        {"project": stack.project.pk, "subject": "Tail me"},
+        token=token,
+        session_id=session_id,
+    )
+    assert created.status == 201, created.body
+    return created.body["id"]
+
+
+@MEMORY_ONLY
+async def test_tail_prints_each_event_on_a_readable_line(stack: Stack, capsys) -> None:
+    project = stack.project.pk
+    login = ["--api-url", stack.api, "--username", "alice", "--password", PASSWORD]
+    argv = [f"changes.project.{project}.*", "--url", stack.events_url, *login, "--count", "3"]
+    async with tailing(argv) as (task, _):
+        bob = await stack.login("bob")
+        pk = await create_story(stack, bob, session_id="bob-tab")
+        await stack.http("PATCH", f"/userstories/{pk}", {"subject": "Tailed"}, token=bob)
+        await stack.http("DELETE", f"/userstories/{pk}", token=bob, session_id="bob-tab")
+        assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    key = re.escape(f"changes.project.{project}.userstories.userstory")
+    expected = [
+        rf"{key}  create userstories\.userstory pk={pk}  \(session bob-tab\)",
+        rf"{key}  change userstories\.userstory pk={pk}",
+        rf"{key}  delete userstories\.userstory pk={pk}  \(session bob-tab\)",
+    ]
+    assert len(lines) == 3, lines
+    for line, pattern in zip(lines, expected, strict=True):
+        assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{3}}  {pattern}", line), line
+
+
+@MEMORY_ONLY
+async def test_tail_json_prints_the_raw_frames(stack: Stack, capsys) -> None:
+    project = stack.project.pk
+    token = await stack.login("alice")
+    pattern = f"changes.project.{project}.userstories.*"
+    argv = [pattern, "--url", stack.events_url, "--token", token, "--json", "--count", "1"]
+    async with tailing(argv) as (task, _):
+        pk = await create_story(stack, token, session_id="curl")
+        assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
+    assert orjson.loads(capsys.readouterr().out) == {
+        "routing_key": f"changes.project.{project}.userstories.userstory",
+        "session_id": "curl",
+        "data": {"type": "create", "matches": "userstories.userstory", "pk": pk},
+    }
+
+
+@MEMORY_ONLY
+async def test_tail_reports_a_refused_login_or_subscription(stack: Stack) -> None:
+    args = [f"changes.project.{stack.project.pk}.*", "--url", stack.events_url]
+    wrong_password = [*args, "--api-url", stack.api, "--username", "alice", "--password", "x"]
+    token = await stack.login("alice")
+    others = ["web_notifications.999999", "--url", stack.events_url, "--token", token]
+    with contextlib.redirect_stderr(io.StringIO()) as stderr:
+        assert await tail.run(parse(tail, wrong_password)) == 1
+        assert await tail.run(parse(tail, [*args, "--username", "alice"])) == 2
+        assert await tail.run(parse(tail, others)) == 1
+    lines = stderr.getvalue().splitlines()
+    assert lines[0].startswith("taiga-events tail: cannot log in: HTTP 400: Username or password")
+    assert lines[1] == "taiga-events tail: cannot log in: --username needs --password"
+    assert lines[2].startswith("taiga-events tail: forbidden: ")
+
+
+def test_readable_lines_of_every_family() -> None:
+    at = datetime(2026, 1, 5, 10, 30, 0, 123456)
+
+    def line(frame: dict) -> str:
+        return tail.format_event(parse_event(frame), at)
+
+    assert (
+        line(
+            {
+                "routing_key": "changes.project.5.tasks.task",
+                "session_id": None,
+                "data": {"type": "change", "matches": "tasks.task", "pk": [1, 2, 3]},
+            }
+        )
+        == "10:30:00.123  changes.project.5.tasks.task  change tasks.task pk=1,2,3"
+    )
+    assert line(
+        {
+            "routing_key": "web_notifications.42",
+            "session_id": "s",
+            "data": {
+                "type": "assigned",
+                "user": {"username": "john.doe"},
+                "project": {"name": "My Project"},
+                "object": {"ref": 456, "subject": "Implement authentication"},
+            },
+        }
+    ) == (
+        "10:30:00.123  web_notifications.42  assigned #456 Implement authentication "
+        "in My Project by john.doe  (session s)"
+    )
+    assert (
+        line(
+            {
+                "routing_key": "live_notifications.42",
+                "data": {"title": "User story #42 created", "body": "My Project - Auth"},
+            }
+        )
+        == "10:30:00.123  live_notifications.42  User story #42 created — My Project - Auth"
+    )
+    assert (
+        line(
+            {
+                "routing_key": "notifications",
+                "session_id": None,
+                "data": {"title": "Maintenance", "desc": "At 2 AM UTC"},
+            }
+        )
+        == "10:30:00.123  notifications  Maintenance: At 2 AM UTC"
+    )
+    assert line({"routing_key": "new.family", "data": {"a": 1}}) == (
+        '10:30:00.123  new.family  {"a":1}'
+    )
+
+
+async def test_tail_says_when_it_reconnects_and_goes_on(gateway: TestGateway, capsys) -> None:
+    argv = ["notifications", "--url", gateway.url, "--token", make_token(), "--count", "1"]
+    async with tailing(argv) as (task, stderr):
+        again = stderr.seen("taiga-events tail: connected again")
+        await gateway.restart()
+        await asyncio.wait_for(again.wait(), WAIT_SECONDS)
+        gateway.publish("notifications", {"session_id": None, "data": {"title": "Back"}})
+        assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
+    assert "taiga-events tail: not connected (connection_lost: " in stderr.getvalue()
+    assert capsys.readouterr().out.endswith("  notifications  Back\n")
