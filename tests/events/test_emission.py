@@ -196,7 +196,6 @@ def test_a_broker_failure_does_not_break_the_request(project, owner, settings, c
     assert backends.flush(timeout=30)
     stats = backends.sender_stats()
     assert (stats.sent, stats.failed) == (0, 1)
-    assert stats.retried >= 1
     assert f"gave up emitting the event on {_key(project)} after" in caplog.text
     assert "Bearer" not in caplog.text
 
