@@ -10,6 +10,7 @@ from taiga.projects import api as projects
 from taiga.projects.epics.api import EpicRelatedUserStoryViewSet, EpicViewSet
 from taiga.projects.issues.api import IssueViewSet
 from taiga.projects.milestones.api import MilestoneViewSet
+from taiga.projects.notifications.api import NotifyPolicyViewSet, WebNotificationViewSet
 from taiga.projects.tasks.api import TaskViewSet
 from taiga.projects.userstories.api import UserStoryViewSet
 from taiga.projects.wiki.api import WikiPageViewSet
@@ -38,6 +39,8 @@ for prefix, viewset in (
     ("epics", EpicViewSet),
     (r"epics/(?P<epic>\d+)/related_userstories", EpicRelatedUserStoryViewSet),
     ("wiki", WikiPageViewSet),
+    ("notify-policies", NotifyPolicyViewSet),
+    ("web-notifications", WebNotificationViewSet),
 ):
     router.register(prefix, viewset, basename=prefix.rsplit("/", 1)[-1])
 

@@ -22,6 +22,16 @@ def int_query_param(request: Request, name: str) -> int | None:
         raise ValidationError({name: f"Expected an integer id, got {raw!r}."}) from None
 
 
+def bool_query_param(request: Request, name: str) -> bool | None:
+    """The value of ``?name=true|false``, None if absent; anything else is a 400."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if raw not in _BOOLEANS:
+        raise ValidationError({name: f"Expected true or false, got {raw!r}."})
+    return _BOOLEANS[raw]
+
+
 def filter_by_params(queryset: QuerySet, request: Request, lookups: Mapping[str, str]) -> QuerySet:
     """Narrow ``queryset`` by each ``?param=`` of ``lookups`` (param -> field lookup).
 

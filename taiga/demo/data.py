@@ -1,9 +1,10 @@
 """Demo data for trying the system by hand: three users, a public project that a team works
 in (statuses, two swimlanes, a sprint, a dozen user stories with tasks, issues, an epic and
-wiki pages; members with different roles) and a private project only ``admin`` is in.
+wiki pages; members with different roles, notify policies and watchers) and a private
+project only ``admin`` is in.
 
 Loading is idempotent: whatever already exists is kept as it is and nothing is duplicated,
-so it can run on every start.
+so it can run on every start (the demo watchers are watching again after each load).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from taiga.projects.issues.models import Issue
 from taiga.projects.milestones import services as milestone_services
 from taiga.projects.milestones.models import Milestone
 from taiga.projects.models import Project, Swimlane, UserStoryStatus
+from taiga.projects.notifications.choices import NotifyLevel
+from taiga.projects.notifications.models import NotifyPolicy
+from taiga.projects.notifications.watchers import watch
 from taiga.projects.services import values
 from taiga.projects.tasks import services as task_services
 from taiga.projects.userstories import services as userstory_services
@@ -72,6 +76,14 @@ _ISSUES = (
     ("Can swimlanes have WIP limits?", "Question", "Normal", "Minor"),
     ("Show who is looking at a story", "Enhancement", "Low", "Wishlist"),
 )
+# Notify levels in the demo project; admin keeps the default (involved).
+_NOTIFY_LEVELS = {"alice": NotifyLevel.ALL, "bob": NotifyLevel.INVOLVED}
+# (username, subject of a user story or issue they watch)
+_WATCHING = (
+    ("bob", "See teammates' changes on the board live"),
+    ("bob", "Board does not refresh after reconnecting"),
+    ("alice", "Can swimlanes have WIP limits?"),
+)
 _WIKI_PAGES = (
     ("home", "# Demo Project\n\nWatch the live page while you change things here."),
     ("events", "Every change emits an event on `changes.project.<id>.<app>.<model>`."),
@@ -100,7 +112,9 @@ def load_demo_data() -> DemoData:
     project = _find_or(Project.objects.filter(slug=DEMO_PROJECT_SLUG), lambda: _project(admin))
     for name, (_, _, role) in _USERS.items():
         if not project.memberships.filter(user=users[name]).exists():
-            project_services.add_member(project, users[name], role=project.roles.get(slug=role))
+            project_services.add_member(
+                project, users[name], role=project.roles.get(slug=role), by=admin
+            )
     swimlanes = [
         _find_or(
             project.swimlanes.filter(name=name),
@@ -112,6 +126,13 @@ def load_demo_data() -> DemoData:
     userstories = [_userstory(project, users, sprint, *story) for story in _USER_STORIES]
     epic = _epic(project, admin, userstories)
     issues = [_issue(project, users["bob"], *issue) for issue in _ISSUES]
+    for name, level in _NOTIFY_LEVELS.items():
+        NotifyPolicy.objects.get_or_create(
+            project=project, user=users[name], defaults={"notify_level": level}
+        )
+    watched = {item.subject: item for item in [*userstories, *issues]}
+    for name, subject in _WATCHING:
+        watch(watched[subject], users[name])
     pages = [
         _find_or(
             project.wiki_pages.filter(slug=slug),

@@ -124,6 +124,7 @@ class MembershipViewSet(ProjectScopedViewSet):
             data["user"],
             role=data.get("role"),
             is_admin=data.get("is_admin", False),
+            by=self.request.user,
         )
 
     def update_object(self, instance: Membership, changes: dict[str, Any]) -> Membership:

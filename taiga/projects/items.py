@@ -34,12 +34,14 @@ class VersionedItem(OwnedItem):
 
 class WorkItem(VersionedItem):
     """A user story, task, issue or epic: numbered by ``ref`` within its project (#1, #2…,
-    one sequence for all four), with a subject and an assignee."""
+    one sequence for all four), with a subject, an assignee and watchers (who are told of
+    comments on it)."""
 
     ref = models.PositiveBigIntegerField(editable=False)
     subject = models.CharField(max_length=500)
     description = models.TextField(blank=True)
     assigned_to = user_reference()
+    watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
 
     class Meta:
         abstract = True

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from taiga.users.models import User
 
@@ -90,6 +90,15 @@ PROJECT_VALUES = ActionPermissions(
 )
 ROLES = ActionPermissions("view_project", "admin_roles", "admin_roles", "admin_roles")
 MEMBERSHIPS = ActionPermissions("view_project", "add_member", "add_member", "remove_member")
+# What viewing an object of each app needs (the events gateway filters events the same way).
+_VIEW_BY_APP = {
+    "milestones": MILESTONES.view,
+    "epics": EPICS.view,
+    "userstories": USERSTORIES.view,
+    "tasks": TASKS.view,
+    "issues": ISSUES.view,
+    "wiki": WIKI_PAGES.view,
+}
 
 
 def permissions_for(user: Person, project: Project) -> list[str]:
@@ -115,6 +124,13 @@ def permissions_for(user: Person, project: Project) -> list[str]:
 
 def has_permission(user: Person, project: Project, permission: str) -> bool:
     return permission in permissions_for(user, project)
+
+
+def may_view(user: Person, obj: Model) -> bool:
+    """Whether ``user`` may see ``obj``, an object of a project: the ``view_…`` permission
+    of its kind (``view_project`` for anything else)."""
+    permission = _VIEW_BY_APP.get(obj._meta.app_label, "view_project")
+    return has_permission(user, obj.project, permission)
 
 
 def projects_where(user: Person, permission: str) -> QuerySet[Project]:

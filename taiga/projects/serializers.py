@@ -93,15 +93,22 @@ class VersionedSerializer(ProjectScopedSerializer):
 def work_item_fields(*own: str) -> list[str]:
     """The fields of a user story, task, issue or epic serializer, ``own`` in the middle."""
     common = ["id", "ref", "project", "subject", "description"]
-    return [*common, *own, "owner", "assigned_to", "version", "created_date", "modified_date"]
+    people = ["owner", "assigned_to", "watchers"]
+    return [*common, *own, *people, "version", "created_date", "modified_date"]
 
 
 class WorkItemSerializer(VersionedSerializer):
-    """Base of user story, task, issue and epic serializers (see ``work_item_fields``)."""
+    """Base of user story, task, issue and epic serializers (see ``work_item_fields``);
+    ``watchers`` are user ids, in order."""
 
     class Meta:
         read_only_fields = ["owner"]
         extra_kwargs = {"status": {"required": False}}
+
+    def to_representation(self, instance: models.Model) -> dict:
+        data = super().to_representation(instance)
+        data["watchers"] = sorted(data["watchers"])
+        return data
 
 
 class RoleSerializer(ProjectScopedSerializer):

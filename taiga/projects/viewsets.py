@@ -15,8 +15,11 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from taiga.base.filters import filter_by_params, int_query_param
+from taiga.users.models import User
 
+from .history.api import CommentsMixin
 from .models import Project
+from .notifications.api import WatchersMixin
 from .permissions import ActionPermissions, has_permission, projects_where, viewable_projects
 from .services import bulk
 
@@ -138,14 +141,17 @@ class VersionedViewSet(ProjectScopedViewSet):
         raise NotImplementedError
 
 
-class ItemViewSet(VersionedViewSet):
-    """User stories, tasks, issues and epics: versioned, numbered by ``ref``, and changed
-    in bulk.
+class ItemViewSet(WatchersMixin, CommentsMixin, VersionedViewSet):
+    """User stories, tasks, issues and epics: versioned, numbered by ``ref``, changed in
+    bulk, watched and commented on.
 
     - ``GET …/by_ref?project={id}&ref={n}``: the item by its reference number.
     - ``POST …/bulk_update_status`` and ``…/bulk_update_assigned_to``: set the status or
       the assignee of many items of one project at once (204; one event with the ids that
-      changed). Their bodies are in ``bulk_serializers`` (see validators.bulk_change_…).
+      changed; the new assignee is notified). Their bodies are in ``bulk_serializers`` (see
+      validators.bulk_change_…).
+    - ``…/{id}/watch``, ``…/{id}/unwatch``, ``…/{id}/watchers`` (WatchersMixin) and
+      ``…/{id}/comments`` (CommentsMixin).
     """
 
     @action(detail=False, methods=["get"])
@@ -166,4 +172,11 @@ class ItemViewSet(VersionedViewSet):
         return self.run_bulk(self.permissions.modify, self.change_in_bulk)
 
     def change_in_bulk(self, data: dict[str, Any]) -> None:
-        bulk.change_in_bulk(data["project"], data["objects"], **data["fields"])
+        fields = data["fields"]
+        if "assigned_to" in fields:
+            self.assign_in_bulk(data["project"], data["objects"], fields["assigned_to"])
+        else:
+            bulk.change_in_bulk(data["project"], data["objects"], **fields)
+
+    def assign_in_bulk(self, project: Project, objects: list[Model], user: User | None) -> None:
+        bulk.assign_in_bulk(project, objects, user, by=self.request.user)

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "taiga.projects.issues",
     "taiga.projects.epics",
     "taiga.projects.wiki",
+    "taiga.projects.history",
+    "taiga.projects.notifications",
     "taiga.front",
     "taiga.demo",
 ]
@@ -119,3 +121,5 @@ EVENTS_PUSH_BACKEND = os.environ.get(
 )
 EVENTS_PUSH_BACKEND_URL = os.environ.get("EVENTS_PUSH_BACKEND_URL", "")
 TAIGA_EVENTS_URL = os.environ.get("TAIGA_EVENTS_URL", "ws://localhost:8888/events")
+# The front end that live notifications link to ({TAIGA_FRONT_URL}/project/{slug}/us/{ref}…).
+TAIGA_FRONT_URL = os.environ.get("TAIGA_FRONT_URL", "http://localhost:9000")

@@ -6,6 +6,7 @@ from taiga.projects.epics.models import Epic, RelatedUserStory
 from taiga.projects.issues.models import Issue
 from taiga.projects.milestones.models import Milestone
 from taiga.projects.models import Membership, Project, Swimlane, UserStoryStatus
+from taiga.projects.notifications.models import NotifyPolicy, WebNotification
 from taiga.projects.permissions import permissions_for
 from taiga.projects.tasks.models import Task
 from taiga.projects.userstories.models import UserStory
@@ -27,6 +28,10 @@ MODELS = (
     Epic,
     RelatedUserStory,
     WikiPage,
+    NotifyPolicy,
+    WebNotification,
+    UserStory.watchers.through,
+    Issue.watchers.through,
 )
 
 
@@ -71,6 +76,28 @@ def test_loads_a_realistic_public_project():
     assert refs == sorted(refs) and refs[0] == 1
 
 
+def test_people_watch_items_and_have_notify_policies():
+    demo = load_demo_data()
+    users = demo.users
+
+    assert dict(
+        NotifyPolicy.objects.filter(project=demo.project).values_list(
+            "user__username", "notify_level"
+        )
+    ) == {"alice": 2, "bob": 1}
+    assert list(demo.userstories[1].watchers.all()) == [users["bob"]]
+    assert [list(issue.watchers.all()) for issue in demo.issues] == [
+        [users["bob"]],
+        [users["alice"]],
+        [],
+    ]
+    assert set(WebNotification.objects.values_list("user__username", "type")) == {
+        ("alice", "added_as_member"),
+        ("bob", "added_as_member"),
+        ("alice", "assigned"),
+    }
+
+
 def test_the_private_project_is_only_admins(anonymous, client_for):
     demo = load_demo_data()
     private = demo.private_project
@@ -101,6 +128,11 @@ def test_loading_twice_creates_nothing_new():
         "Epic": 1,
         "RelatedUserStory": 4,
         "WikiPage": 2,
+        "NotifyPolicy": 2,
+        # alice and bob joined; alice was assigned four stories; all by admin.
+        "WebNotification": 6,
+        "UserStory_watchers": 1,
+        "Issue_watchers": 2,
     }
     assert second.project == first.project
     assert second.userstories == first.userstories

@@ -31,7 +31,7 @@ class EpicViewSet(ItemViewSet):
     ``bulk_update_status``, ``bulk_update_assigned_to`` (204).
     """
 
-    queryset = Epic.objects.all()
+    queryset = Epic.objects.prefetch_related("watchers")
     serializer_class = EpicSerializer
     permissions = EPICS
     filter_fields = {"status": "status", "assigned_to": "assigned_to"}
@@ -43,10 +43,12 @@ class EpicViewSet(ItemViewSet):
     def update_object(
         self, instance: Epic, changes: dict[str, Any], expected_version: int | None
     ) -> Epic:
-        return services.update_epic(instance, changes, expected_version=expected_version)
+        return services.update_epic(
+            instance, changes, expected_version=expected_version, by=self.request.user
+        )
 
     def delete_object(self, instance: Epic) -> None:
-        services.delete_epic(instance)
+        services.delete_epic(instance, by=self.request.user)
 
     @action(detail=False, methods=["post"])
     def bulk_update_epic_order(self, request: Request) -> Response:

@@ -16,7 +16,7 @@ from taiga.base.models import save_changes
 from taiga.events.events import emit_event_for_model
 from taiga.projects.models import EpicStatus, Project
 from taiga.projects.services.bulk import BulkChanges, emit_created
-from taiga.projects.services.items import create_item, first_of, update_item
+from taiga.projects.services.items import create_item, delete_item, first_of, update_item
 from taiga.projects.services.sequences import allocate_refs
 from taiga.projects.userstories.models import UserStory
 from taiga.users.models import User
@@ -39,15 +39,20 @@ def create_epic(
 
 
 def update_epic(
-    epic: Epic, changes: Mapping[str, Any], *, expected_version: int | None = None
+    epic: Epic,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    by: User | None = None,
 ) -> Epic:
-    """Apply ``changes`` and count a new version (409 if ``expected_version`` is stale)."""
-    return update_item(epic, changes, expected_version=expected_version)
+    """Apply ``changes`` by ``by`` and count a new version (409 if ``expected_version`` is
+    stale)."""
+    return update_item(epic, changes, expected_version=expected_version, by=by)
 
 
-def delete_epic(epic: Epic) -> None:
+def delete_epic(epic: Epic, *, by: User | None = None) -> None:
     """Delete an epic; its user stories stay."""
-    epic.delete()
+    delete_item(epic, by=by)
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ class IssueViewSet(ItemViewSet):
     ``bulk_update_assigned_to``.
     """
 
-    queryset = Issue.objects.all()
+    queryset = Issue.objects.prefetch_related("watchers")
     serializer_class = IssueSerializer
     permissions = ISSUES
     filter_fields = {
@@ -36,10 +36,12 @@ class IssueViewSet(ItemViewSet):
     def update_object(
         self, instance: Issue, changes: dict[str, Any], expected_version: int | None
     ) -> Issue:
-        return services.update_issue(instance, changes, expected_version=expected_version)
+        return services.update_issue(
+            instance, changes, expected_version=expected_version, by=self.request.user
+        )
 
     def delete_object(self, instance: Issue) -> None:
-        services.delete_issue(instance)
+        services.delete_issue(instance, by=self.request.user)
 
     @action(detail=False, methods=["post"])
     def bulk_update_milestone(self, request: Request) -> Response:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from taiga.projects.models import Project
-from taiga.projects.services.items import create_item, first_of, update_item
+from taiga.projects.services.items import create_item, delete_item, first_of, update_item
 from taiga.users.models import User
 
 from .models import Issue
@@ -33,11 +33,16 @@ def create_issue(*, project: Project, owner: User | None, subject: str, **fields
 
 
 def update_issue(
-    issue: Issue, changes: Mapping[str, Any], *, expected_version: int | None = None
+    issue: Issue,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    by: User | None = None,
 ) -> Issue:
-    """Apply ``changes`` and count a new version (409 if ``expected_version`` is stale)."""
-    return update_item(issue, changes, expected_version=expected_version)
+    """Apply ``changes`` by ``by`` and count a new version (409 if ``expected_version`` is
+    stale)."""
+    return update_item(issue, changes, expected_version=expected_version, by=by)
 
 
-def delete_issue(issue: Issue) -> None:
-    issue.delete()
+def delete_issue(issue: Issue, *, by: User | None = None) -> None:
+    delete_item(issue, by=by)

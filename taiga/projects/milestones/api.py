@@ -21,7 +21,7 @@ class MilestoneViewSet(ProjectScopedViewSet):
         return services.create_milestone(owner=self.request.user, **data)
 
     def update_object(self, instance: Milestone, changes: dict[str, Any]) -> Milestone:
-        return services.update_milestone(instance, changes)
+        return services.update_milestone(instance, changes, by=self.request.user)
 
     def delete_object(self, instance: Milestone) -> None:
-        services.delete_milestone(instance)
+        services.delete_milestone(instance, by=self.request.user)

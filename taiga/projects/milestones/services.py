@@ -10,7 +10,7 @@ from django.db import transaction
 from taiga.base.slugs import unique_slug
 from taiga.projects.models import Project
 from taiga.projects.services.bulk import delete_with_dependents
-from taiga.projects.services.items import create_item, update_item
+from taiga.projects.services.items import create_item, delete_item, update_item
 from taiga.projects.services.sequences import lock_project
 from taiga.users.models import User
 
@@ -27,11 +27,13 @@ def create_milestone(
     return create_item(Milestone, project=project, owner=owner, name=name, slug=slug, **fields)
 
 
-def update_milestone(milestone: Milestone, changes: Mapping[str, Any]) -> Milestone:
-    return update_item(milestone, changes)
+def update_milestone(
+    milestone: Milestone, changes: Mapping[str, Any], *, by: User | None = None
+) -> Milestone:
+    return update_item(milestone, changes, by=by)
 
 
-def delete_milestone(milestone: Milestone) -> None:
+def delete_milestone(milestone: Milestone, *, by: User | None = None) -> None:
     """Delete a sprint; its user stories, tasks and issues go back to the backlog (one
     event per kind)."""
-    delete_with_dependents(milestone)
+    delete_item(milestone, by=by, delete=delete_with_dependents)

@@ -17,8 +17,10 @@ from taiga.base.exceptions import Conflict, WrongArguments
 from taiga.base.models import has_field
 from taiga.events.events import emit_event_for_ids
 from taiga.events.registry import type_name_for
+from taiga.users.models import User
 
 from ..models import Project
+from ..signals import items_assigned
 
 
 class BulkChanges:
@@ -77,17 +79,30 @@ def emit_created(objects: Sequence[Model], project: Project) -> None:
 
 
 @transaction.atomic
-def change_in_bulk(project: Project, objects: Sequence[Model], **fields: object) -> None:
+def change_in_bulk(project: Project, objects: Sequence[Model], **fields: object) -> list[int]:
     """Set ``fields`` on those of ``objects`` that differ (a bulk status change, a bulk
-    assignment): one UPDATE, one event with the ids that changed."""
+    assignment): one UPDATE, one event with the ids that changed, which it returns."""
     if not objects:
-        return
+        return []
     model = type(objects[0])
     changes = BulkChanges(project)
-    changes.update(
+    ids = changes.update(
         model.objects.filter(pk__in=[obj.pk for obj in objects]).exclude(**fields), **fields
     )
     changes.emit()
+    return ids
+
+
+@transaction.atomic
+def assign_in_bulk(
+    project: Project, objects: Sequence[Model], user: User | None, *, by: User | None = None
+) -> None:
+    """Make ``user`` (or nobody) the assignee of each of ``objects`` (tasks, issues, epics):
+    one event; ``user`` is told of each one they were not assigned to before."""
+    changed = set(change_in_bulk(project, objects, assigned_to=user))
+    if user is not None and changed:
+        newly = [obj for obj in objects if obj.pk in changed]
+        items_assigned.send(sender=type(objects[0]), items=newly, user=user, by=by)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from taiga.users.models import User
 
 from ..models import Membership, Project, Role
 from ..permissions import ANON_PERMISSIONS, MEMBERS_PERMISSIONS
+from ..signals import member_added
 from .sequences import lock_project, next_order
 
 # (name, permissions) of the roles every new project starts with; new members get the first.
@@ -58,13 +59,22 @@ def delete_role(role: Role) -> None:
         ) from None
 
 
+@transaction.atomic
 def add_member(
-    project: Project, user: User, *, role: Role | None = None, is_admin: bool = False
+    project: Project,
+    user: User,
+    *,
+    role: Role | None = None,
+    is_admin: bool = False,
+    by: User | None = None,
 ) -> Membership:
-    """Make ``user`` a member of ``project``, with the project's first role unless ``role``."""
+    """``by`` makes ``user`` a member of ``project``, with the project's first role unless
+    ``role``; the new member is notified."""
     role = role or project.roles.order_by("order", "id").first()
     _check_role(project, role)
-    return Membership.objects.create(project=project, user=user, role=role, is_admin=is_admin)
+    membership = Membership.objects.create(project=project, user=user, role=role, is_admin=is_admin)
+    member_added.send(sender=Membership, membership=membership, by=by)
+    return membership
 
 
 def update_membership(membership: Membership, changes: Mapping[str, Any]) -> Membership:

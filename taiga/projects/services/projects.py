@@ -42,7 +42,9 @@ def create_project(
     _apply_base_permissions(project)
     _insert_with_unique_slug(project)
     members.create_default_roles(project)
-    members.add_member(project, owner, role=project.roles.get(slug="product-owner"), is_admin=True)
+    members.add_member(
+        project, owner, role=project.roles.get(slug="product-owner"), is_admin=True, by=owner
+    )
     values.create_default_values(project)
     return project
 

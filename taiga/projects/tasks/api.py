@@ -23,7 +23,7 @@ class TaskViewSet(ItemViewSet):
     ``bulk_update_assigned_to`` (204).
     """
 
-    queryset = Task.objects.all()
+    queryset = Task.objects.prefetch_related("watchers")
     serializer_class = TaskSerializer
     permissions = TASKS
     filter_fields = {
@@ -40,10 +40,12 @@ class TaskViewSet(ItemViewSet):
     def update_object(
         self, instance: Task, changes: dict[str, Any], expected_version: int | None
     ) -> Task:
-        return services.update_task(instance, changes, expected_version=expected_version)
+        return services.update_task(
+            instance, changes, expected_version=expected_version, by=self.request.user
+        )
 
     def delete_object(self, instance: Task) -> None:
-        services.delete_task(instance)
+        services.delete_task(instance, by=self.request.user)
 
     @action(detail=False, methods=["post"])
     def bulk_update_taskboard_order(self, request: Request) -> Response:

@@ -10,7 +10,7 @@ from django.db import transaction
 from taiga.projects.milestones.models import Milestone
 from taiga.projects.models import Project, TaskStatus
 from taiga.projects.services.bulk import BulkChanges
-from taiga.projects.services.items import create_item, first_of, update_item
+from taiga.projects.services.items import create_item, delete_item, first_of, update_item
 from taiga.users.models import User
 
 from .models import Task
@@ -35,14 +35,19 @@ def create_task(
 
 
 def update_task(
-    task: Task, changes: Mapping[str, Any], *, expected_version: int | None = None
+    task: Task,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    by: User | None = None,
 ) -> Task:
-    """Apply ``changes`` and count a new version (409 if ``expected_version`` is stale)."""
-    return update_item(task, changes, expected_version=expected_version)
+    """Apply ``changes`` by ``by`` and count a new version (409 if ``expected_version`` is
+    stale)."""
+    return update_item(task, changes, expected_version=expected_version, by=by)
 
 
-def delete_task(task: Task) -> None:
-    task.delete()
+def delete_task(task: Task, *, by: User | None = None) -> None:
+    delete_item(task, by=by)
 
 
 @transaction.atomic

@@ -4,9 +4,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from taiga.projects.models import Project
 from taiga.projects.permissions import USERSTORIES
 from taiga.projects.services import bulk_update_order
 from taiga.projects.viewsets import ItemViewSet
+from taiga.users.models import User
 
 from . import services
 from .models import UserStory
@@ -24,7 +26,7 @@ class UserStoryViewSet(ItemViewSet):
     ``bulk_update_status``, ``bulk_update_assigned_to`` (204).
     """
 
-    queryset = UserStory.objects.prefetch_related("assigned_users")
+    queryset = UserStory.objects.prefetch_related("assigned_users", "watchers")
     serializer_class = UserStorySerializer
     permissions = USERSTORIES
     filter_fields = {
@@ -42,10 +44,12 @@ class UserStoryViewSet(ItemViewSet):
     def update_object(
         self, instance: UserStory, changes: dict[str, Any], expected_version: int | None
     ) -> UserStory:
-        return services.update_userstory(instance, changes, expected_version=expected_version)
+        return services.update_userstory(
+            instance, changes, expected_version=expected_version, by=self.request.user
+        )
 
     def delete_object(self, instance: UserStory) -> None:
-        services.delete_userstory(instance)
+        services.delete_userstory(instance, by=self.request.user)
 
     @action(detail=False, methods=["post"])
     def bulk_update_backlog_order(self, request: Request) -> Response:
@@ -69,13 +73,8 @@ class UserStoryViewSet(ItemViewSet):
             lambda data: services.update_userstories_milestone_in_bulk(**data),
         )
 
-    def change_in_bulk(self, data: dict[str, Any]) -> None:
-        if "assigned_to" in data["fields"]:
-            services.assign_userstories_in_bulk(
-                data["project"], data["objects"], data["fields"]["assigned_to"]
-            )
-        else:
-            super().change_in_bulk(data)
+    def assign_in_bulk(self, project: Project, objects: list[UserStory], user: User | None) -> None:
+        services.assign_userstories_in_bulk(project, objects, user, by=self.request.user)
 
     @staticmethod
     def _backlog_order(data: dict[str, Any]) -> list[dict]:

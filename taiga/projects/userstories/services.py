@@ -12,7 +12,8 @@ from taiga.projects.epics.models import Epic
 from taiga.projects.milestones.models import Milestone
 from taiga.projects.models import Project, UserStoryStatus
 from taiga.projects.services.bulk import BulkChanges
-from taiga.projects.services.items import create_item, first_of, update_item
+from taiga.projects.services.items import create_item, delete_item, first_of, update_item
+from taiga.projects.signals import items_assigned
 from taiga.projects.tasks.services import tasks_follow_stories
 from taiga.users.models import User
 
@@ -51,9 +52,14 @@ def create_userstory(
 
 @transaction.atomic
 def update_userstory(
-    userstory: UserStory, changes: Mapping[str, Any], *, expected_version: int | None = None
+    userstory: UserStory,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    by: User | None = None,
 ) -> UserStory:
-    """Apply ``changes`` and count a new version (409 if ``expected_version`` is stale).
+    """Apply ``changes`` by ``by`` and count a new version (409 if ``expected_version`` is
+    stale).
 
     A story moved to another board cell goes last in it; its tasks follow it into another
     milestone (one event for them).
@@ -72,7 +78,7 @@ def update_userstory(
     )
     if new_cell and "kanban_order" not in changes:
         changes["kanban_order"] = timestamp_order()
-    updated = update_item(userstory, changes, expected_version=expected_version, many=many)
+    updated = update_item(userstory, changes, expected_version=expected_version, many=many, by=by)
     if updated.milestone_id != userstory.milestone_id:
         changes = BulkChanges(updated.project)
         tasks_follow_stories(changes, [updated.pk], updated.milestone)
@@ -81,12 +87,12 @@ def update_userstory(
 
 
 @transaction.atomic
-def delete_userstory(userstory: UserStory) -> None:
+def delete_userstory(userstory: UserStory, *, by: User | None = None) -> None:
     """Delete a user story and its tasks; its ``ref`` is not handed out again. The epics it
     belonged to change (one event)."""
     project = userstory.project
     epic_ids = list(userstory.related_epics.values_list("epic_id", flat=True))
-    userstory.delete()
+    delete_item(userstory, by=by)
     changes = BulkChanges(project)
     changes.add(Epic, epic_ids)
     changes.emit()
@@ -110,16 +116,26 @@ def update_userstories_milestone_in_bulk(
 
 @transaction.atomic
 def assign_userstories_in_bulk(
-    project: Project, userstories: Sequence[UserStory], user: User | None
+    project: Project,
+    userstories: Sequence[UserStory],
+    user: User | None,
+    *,
+    by: User | None = None,
 ) -> None:
-    """Make ``user`` (or nobody) the only assignee of each story: one event."""
+    """Make ``user`` (or nobody) the only assignee of each story: one event; ``user`` is
+    told of each story they were not assigned to before."""
     changes = BulkChanges(project)
     queryset = UserStory.objects.filter(pk__in=[story.pk for story in userstories])
     ids = changes.update(queryset.exclude(assigned_to=user), assigned_to=user)
     through = UserStory.assigned_users.through
-    through.objects.filter(userstory_id__in=ids).delete()
+    assigned = through.objects.filter(userstory_id__in=ids)
+    already = set(assigned.filter(user=user).values_list("userstory_id", flat=True))
+    assigned.delete()
     if user is not None:
         through.objects.bulk_create([through(userstory_id=pk, user_id=user.pk) for pk in ids])
+        changed = set(ids) - already
+        newly = [story for story in userstories if story.pk in changed]
+        items_assigned.send(sender=UserStory, items=newly, user=user, by=by)
     changes.emit()
 
 

@@ -33,7 +33,7 @@ class WikiPageViewSet(VersionedViewSet):
         )
 
     def delete_object(self, instance: WikiPage) -> None:
-        services.delete_wiki_page(instance)
+        services.delete_wiki_page(instance, by=self.request.user)
 
     @action(detail=False, methods=["get"])
     def by_slug(self, request: Request) -> Response:

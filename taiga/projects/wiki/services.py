@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from taiga.projects.models import Project
-from taiga.projects.services.items import create_item, update_item
+from taiga.projects.services.items import create_item, delete_item, update_item
 from taiga.users.models import User
 
 from .models import WikiPage
@@ -27,8 +27,8 @@ def update_wiki_page(
 ) -> WikiPage:
     """Apply ``changes`` by ``modifier`` and count a new version (409 if stale)."""
     changes = {**changes, "last_modifier": modifier}
-    return update_item(page, changes, expected_version=expected_version)
+    return update_item(page, changes, expected_version=expected_version, by=modifier)
 
 
-def delete_wiki_page(page: WikiPage) -> None:
-    page.delete()
+def delete_wiki_page(page: WikiPage, *, by: User | None = None) -> None:
+    delete_item(page, by=by)
