@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class FrontConfig(AppConfig):
     name = "taiga.front"
     label = "front"
-    verbose_name = "Live page"
+    verbose_name = "Live board"

@@ -114,7 +114,7 @@ class Command(BaseCommand):
         ws = f"ws://localhost:{config.port}/events"
         return f"""
 Taiga events quick start
-  backend   http://localhost:{http_port}/            (live page; API at {api}/)
+  backend   http://localhost:{http_port}/            (live board; API at {api}/)
   gateway   {ws}    (broker: {broker})
   users     admin, alice, bob (password 123123)
   project   {project.name!r} id {project.pk}, status {status.name!r} id {status.pk}

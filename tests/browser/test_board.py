@@ -1,0 +1,317 @@
+"""The live board in a real browser: two people on one board, an assignment that notifies,
+a gateway restart the page recovers from, and an anonymous visitor of a public project."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Locator, Page, expect
+
+from taiga.events.events import emit_system_notification
+from taiga.projects import services as project_services
+from taiga.projects.models import Project, Swimlane
+from taiga.projects.services import values
+from taiga.users.models import User
+from tests.browser.conftest import BrowserStack
+from tests.e2e.conftest import PASSWORD
+
+# The page waits on the network and the gateway: more than Playwright's 5 s default.
+expect.set_options(timeout=10_000)
+
+# Records the desktop notifications the page shows (the browser shows them nowhere here).
+RECORD_NOTIFICATIONS = """
+window.shownNotifications = [];
+window.Notification = class extends window.Notification {
+  constructor(title, options) {
+    super(title, options);
+    window.shownNotifications.push(title);
+  }
+};
+"""
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    statuses: list[Place]
+    swimlanes: list[Place]
+
+
+@pytest.fixture
+def layout(project: Project) -> Layout:
+    """The project's statuses, and two swimlanes made for it."""
+    lanes = [values.create_value(Swimlane, project=project, name=name) for name in ("Web", "API")]
+    return Layout(
+        statuses=[Place(s.pk, s.name) for s in project.us_statuses.order_by("order", "pk")],
+        swimlanes=[Place(lane.pk, lane.name) for lane in lanes],
+    )
+
+
+@pytest.fixture
+def private_project(people: dict[str, User]) -> Project:
+    return project_services.create_project(owner=people["owner"], name="Secret", is_private=True)
+
+
+async def open_board(
+    browser, stack: BrowserStack, username: str | None = None, **context_options: object
+) -> Page:
+    """A new browser context on the board, signed in through the form if ``username``;
+    returns once the board is shown and live."""
+    init_script = context_options.pop("init_script", None)
+    context = await browser.new_context(viewport={"width": 1400, "height": 900}, **context_options)
+    if init_script:
+        await context.add_init_script(init_script)
+    page = await context.new_page()
+    await page.goto(f"{stack.site}/")
+    await expect(page.locator(".grid")).to_be_visible()
+    if username:
+        await page.fill("#username", username)
+        await page.fill("#password", PASSWORD)
+        await page.click("#sign-in-form button[type=submit]")
+        await expect(page.locator("#whoami")).to_have_text(username)
+        # Members may add stories: shown once the board is loaded with their permissions.
+        await expect(page.locator(".add-story").first).to_be_attached()
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+    return page
+
+
+def cell(page: Page, status: Place, swimlane: Place) -> Locator:
+    return page.locator(f'.cell[data-status="{status.id}"][data-swimlane="{swimlane.id}"]')
+
+
+def card(where: Page | Locator, subject: str) -> Locator:
+    return where.locator(".card", has_text=subject)
+
+
+async def create_story(stack: BrowserStack, token: str, subject: str, **fields: object) -> dict:
+    body = {"project": stack.project.pk, "subject": subject, **fields}
+    response = await stack.http("POST", "/userstories", body, token=token, session_id="shell")
+    assert response.status == 201, response.body
+    return response.body
+
+
+async def test_two_people_see_each_others_changes_live(
+    stack: BrowserStack, browser, layout: Layout, artifacts: Path
+) -> None:
+    new, ready = layout.statuses[:2]
+    web, api = layout.swimlanes
+    alice = await open_board(browser, stack, "alice")
+    bob = await open_board(browser, stack, "bob")
+    cards_before = await alice.locator(".card").count()
+
+    # Created in a cell of alice's board: it appears in the same cell of bob's.
+    composer = cell(alice, new, web)
+    await composer.get_by_role("button", name=f"Add a story to {new.name}, {web.name}").click()
+    await composer.get_by_role("textbox").fill("Shared story")
+    await composer.get_by_role("textbox").press("Enter")
+    await expect(card(cell(bob, new, web), "Shared story")).to_be_visible()
+
+    # Her own change is applied once: from the API's answer, not again from its event, which
+    # the gateway does not even send back to her (the page sends the client's session id).
+    story_id = await card(alice, "Shared story").get_attribute("data-id")
+    session_id = await alice.locator("#session-id").text_content()
+    created = (
+        f'"session_id":"{session_id}","data":{{"type":"create",'
+        f'"matches":"userstories.userstory","pk":{story_id}}}'
+    )
+    await expect(bob.locator("#event-log .frame", has_text=created)).to_have_count(1)
+    owner = await stack.login("owner")
+    await create_story(stack, owner, "Marker story", status=ready.id, swimlane=api.id)
+    # Events reach a connection in order: with the later one there, the earlier one is too.
+    await expect(card(alice, "Marker story")).to_be_visible()
+    await expect(alice.locator("#event-log .frame", has_text=created)).to_have_count(0)
+    await expect(alice.locator(".card")).to_have_count(cards_before + 2)
+    await expect(card(alice, "Shared story")).to_have_count(1)
+
+    # Moved with a button: to the next column (at once on her board, busy until answered).
+    shared = card(alice, "Shared story")
+    await shared.get_by_role("button", name=f"Move “Shared story” to {ready.name}").click()
+    await expect(card(cell(alice, ready, web), "Shared story")).to_be_visible()
+    await expect(card(cell(bob, ready, web), "Shared story")).to_be_visible()
+    await expect(shared).to_have_attribute("aria-busy", "false")
+
+    # Dragged onto the top of the marker's card, in another swimlane: placed before it.
+    await shared.drag_to(card(alice, "Marker story"), target_position={"x": 20, "y": 4})
+    await expect(cell(bob, ready, api).locator(".subject")).to_have_text(
+        ["Shared story", "Marker story"]
+    )
+    await expect(shared).to_have_attribute("aria-busy", "false")
+
+    # Edited, after a change by someone else while the editor was open: the first save is
+    # refused (409) and shows their change, the second one goes through.
+    dialog = alice.locator("#story-dialog")
+    subject = dialog.get_by_label("Subject", exact=True)
+    await shared.locator(".subject").click()
+    await subject.fill("Renamed story")
+    change = {"description": "Said by the owner"}
+    patched = await stack.http("PATCH", f"/userstories/{story_id}", change, token=owner)
+    assert patched.status == 200, patched.body
+    await expect(dialog.locator(".changed-elsewhere")).to_contain_text("Someone else")
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog.get_by_label("Description")).to_have_value("Said by the owner")
+    await expect(subject).to_have_value("Shared story")
+    await subject.fill("Renamed story")
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog).to_be_hidden()
+    await expect(card(cell(bob, ready, api), "Renamed story")).to_be_visible()
+    await bob.screenshot(path=str(artifacts / "board.png"), animations="disabled")
+
+    # Deleted.
+    await card(alice, "Renamed story").locator(".subject").click()
+    await dialog.get_by_role("button", name="Delete").click()
+    await dialog.get_by_role("button", name="Really delete?").click()
+    await expect(card(bob, "Renamed story")).to_have_count(0)
+    await expect(card(alice, "Renamed story")).to_have_count(0)
+    await expect(alice.locator(".card")).to_have_count(cards_before + 1)
+
+
+async def test_an_assignment_notifies_the_assignee(
+    stack: BrowserStack, browser, layout: Layout
+) -> None:
+    owner = await stack.login("owner")
+    story = await create_story(stack, owner, "Needs an owner")
+    bob_token = await stack.login("bob")
+    unread_path = "/web-notifications?only_unread=true"
+    unread = len((await stack.http("GET", unread_path, token=bob_token)).body)
+    bob = await open_board(
+        browser, stack, "bob", permissions=["notifications"], init_script=RECORD_NOTIFICATIONS
+    )
+    alice = await open_board(browser, stack, "alice")
+    badge = bob.locator("#badge")
+    await expect(badge).to_have_text(str(unread))
+
+    dialog = alice.locator("#story-dialog")
+    await card(alice, "Needs an owner").locator(".subject").click()
+    await dialog.get_by_label("Assigned to").select_option(label="bob")
+    await dialog.get_by_role("button", name="Save").click()
+
+    # The web notification: counted on the badge and listed in the panel.
+    await expect(badge).to_have_text(str(unread + 1))
+    await bob.click("#bell")
+    entry = bob.locator(
+        ".notification.unread",
+        has_text=f"alice assigned you to user story #{story['ref']} “Needs an owner”",
+    )
+    await expect(entry).to_be_visible()
+    # The live notification: a toast, and a desktop notification since bob allowed them.
+    title = f"User story #{story['ref']} updated"
+    await expect(bob.locator(".toast", has_text=title)).to_be_visible()
+    await bob.wait_for_function("window.shownNotifications.length > 0")
+    assert await bob.evaluate("window.shownNotifications") == [title]
+    # And the card itself changed on his board.
+    await expect(card(bob, "Needs an owner").locator(".avatar")).to_have_attribute(
+        "title", "Assigned to bob"
+    )
+
+    # A system-wide message (`notifications`) is a toast too.
+    emit_system_notification("Maintenance", "At 2 AM UTC")
+    await expect(bob.locator(".toast", has_text="Maintenance")).to_contain_text("At 2 AM UTC")
+
+    await entry.get_by_role("button", name="Mark read").click()
+    await expect(badge).to_have_text(str(unread))
+    await expect(entry).to_have_count(0)
+    await bob.get_by_role("button", name="Mark all read").click()
+    await expect(badge).to_be_hidden()
+    assert (await stack.http("GET", unread_path, token=bob_token)).body == []
+
+
+async def test_the_board_recovers_from_a_gateway_restart(
+    stack: BrowserStack, browser, layout: Layout
+) -> None:
+    page = await open_board(browser, stack, "alice")
+    indicator = page.locator("#connection")
+    await expect(indicator).to_have_text("live")
+    bob = await stack.login("bob")
+
+    await stack.gateway.stop()
+    await expect(indicator).to_have_attribute("data-state", "reconnecting")
+    # Its event reaches no gateway: only fetching the board again can show it.
+    await create_story(stack, bob, "Made while the gateway was down")
+
+    await stack.gateway.start()
+    await expect(indicator).to_have_attribute("data-state", "open")
+    await expect(indicator).to_have_text("live")
+    await expect(card(page, "Made while the gateway was down")).to_be_visible()
+    # And live again.
+    await create_story(stack, bob, "Made after it came back")
+    await expect(card(page, "Made after it came back")).to_be_visible()
+
+
+async def test_a_session_lasts_as_long_as_the_tab(
+    stack: BrowserStack, browser, layout: Layout
+) -> None:
+    page = await open_board(browser, stack, "alice")
+    await expect(page.locator("#bell")).to_be_visible()
+
+    # A reload keeps it (sessionStorage).
+    await page.reload()
+    await expect(page.locator("#whoami")).to_have_text("alice")
+    await expect(page.locator(".add-story").first).to_be_attached()
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+
+    # Signing out leaves an anonymous visitor, still following the public board live.
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.locator("#sign-in")).to_be_visible()
+    await expect(page.locator("#bell")).to_be_hidden()
+    await expect(page.locator(".add-story")).to_have_count(0)
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+    await create_story(stack, await stack.login("bob"), "Seen after signing out")
+    await expect(card(page, "Seen after signing out")).to_be_visible()
+    await page.reload()
+    await expect(page.locator("#sign-in")).to_be_visible()
+
+
+async def test_anonymous_visitors_watch_a_public_board_read_only(
+    stack: BrowserStack, browser, layout: Layout, private_project: Project
+) -> None:
+    new, ready, in_progress = layout.statuses[:3]
+    web = layout.swimlanes[0]
+    alice = await stack.login("alice")
+    first = await create_story(stack, alice, "First for everyone", status=new.id)
+    second = await create_story(stack, alice, "Second for everyone", status=ready.id)
+    page = await open_board(browser, stack)
+
+    await expect(page.locator("#sign-in")).to_be_visible()
+    await expect(page.locator("#board-message")).to_contain_text("read-only")
+    await expect(card(page, "First for everyone")).to_be_visible()
+    for control in (".add-story", ".move", ".card[draggable=true]", "button.subject"):
+        await expect(page.locator(control)).to_have_count(0)
+    await expect(page.locator("#project-select option")).to_have_text([stack.project.name])
+    assert private_project.name != stack.project.name
+
+    # Changes arrive live; a bulk change is one event naming both stories, each refetched.
+    await create_story(stack, alice, "Third for everyone")
+    await expect(card(page, "Third for everyone")).to_be_visible()
+    bulk = {
+        "project_id": stack.project.pk,
+        "status_id": in_progress.id,
+        "bulk_userstories": [first["id"], second["id"]],
+    }
+    response = await stack.http("POST", "/userstories/bulk_update_status", bulk, token=alice)
+    assert response.status == 204, response.body
+    await expect(
+        page.locator("#event-log .frame", has_text=f'"pk":[{first["id"]},{second["id"]}]')
+    ).to_have_count(1)
+    await expect(cell(page, in_progress, web).locator(".subject")).to_have_text(
+        ["First for everyone", "Second for everyone"]
+    )
+
+    # A new swimlane reshapes the board: a new row.
+    owner = await stack.login("owner")
+    lane = {"project": stack.project.pk, "name": "Docs"}
+    assert (await stack.http("POST", "/swimlanes", lane, token=owner)).status == 201
+    await expect(page.locator(".lane-head")).to_have_text(
+        [re.compile(name) for name in ("Web", "API", "Docs")]
+    )
+
+    # A link to a story, as live notifications give, points it out.
+    await page.goto(f"{stack.site}/project/{stack.project.slug}/us/{second['ref']}")
+    await expect(card(page, "Second for everyone")).to_have_class(re.compile(r"\bhighlight\b"))
