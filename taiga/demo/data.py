@@ -85,7 +85,7 @@ _WATCHING = (
     ("alice", "Can swimlanes have WIP limits?"),
 )
 _WIKI_PAGES = (
-    ("home", "# Demo Project\n\nWatch the live page while you change things here."),
+    ("home", "# Demo Project\n\nWatch the live board while you change things here."),
     ("events", "Every change emits an event on `changes.project.<id>.<app>.<model>`."),
 )
 
