@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format gateway clean
+.PHONY: run test lint format gateway bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(INSTALLED)
 ## gateway: the gateway alone, configured by the environment (see README)
 gateway: $(INSTALLED)
 	$(BIN)/taiga-events serve
+
+## bench: the gateway's fan-out scenarios on this machine's RabbitMQ and PostgreSQL (about
+## ten minutes); writes docs/BENCHMARKS.md and docs/fanout-scenario-a.png
+bench: $(INSTALLED)
+	$(BIN)/python bench/fanout_suite.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

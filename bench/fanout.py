@@ -1,6 +1,7 @@
 """Fan-out benchmark: one broker message to many WebSocket clients, through a real gateway.
 
     .venv/bin/python bench/fanout.py --scenario B --spawn-gateway
+    .venv/bin/python bench/fanout.py --scenario A --rates 50,100,150,200 --spawn-gateway
     .venv/bin/python bench/fanout.py --url ws://host:8888/events --secret S \\
         --broker rabbitmq --broker-url amqp://… --gateway-pid 1234 --clients 1000 \\
         --projects 100 --rate 1000 --duration 20 --json out.json
@@ -8,14 +9,24 @@
 Works against any gateway that speaks the taiga-events protocol (the original included):
 clients authenticate with real tokens (HS256, ``SECRET``) and subscribe to
 ``changes.project.{p}.userstories.userstory``; the gateway must let them (run ours with
-``AUTHORIZATION=off``, as the original behaves). Client connections are spread over several
-worker processes. Once every subscription is live (proved by a warm-up event per project,
-republished until every client has it: no sleeps), messages are published at the given rate
-through the real broker, each carrying its send time, then an end marker per project.
+``AUTHORIZATION=off``, as the original behaves). ``--spawn-gateway`` starts ours that way,
+on free ports (``APP_PORT`` is honoured if set), and ``--gateway-source`` imports it from
+another checkout, to compare two versions on the same machine.
+
+Client connections are spread over several worker processes, each connection a lean
+asyncio protocol (``bench/wsclient.py``), so that the generator spends as little of the
+shared cores as it can. Once every subscription is live (proved by a warm-up event per
+project, republished until every client has it: no sleeps) and the warm-up events are all
+delivered (a fence event per project, published once, has reached every client),
+messages are published at the given rate through the real broker, each carrying its send
+time, then an end marker per project. ``--rates`` runs one rate after another until a run
+has a p99 of 250 ms or more, or a loss, and reports the highest that passed (scenario A's
+criterion).
 
 Reports connect time, deliveries expected and received, loss, latency percentiles,
 deliveries/s, the gateway's RSS per connection and CPU per delivery (from /proc, given its
-pid), and the load generator's own CPU, so that a saturated generator is visible.
+pid), RabbitMQ's CPU when it runs on this machine, and the load generator's own CPU, so
+that a saturated generator is visible.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -32,18 +44,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from array import array
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jwt
 import orjson
 import uvloop
-from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import percentile
+from bench.wsclient import LeanClient, connect
 
 KEY = "changes.project.{}.userstories.userstory"
 SCENARIOS = {
@@ -52,6 +66,8 @@ SCENARIOS = {
     "C": {"clients": 5000, "projects": 50, "rate": 200, "duration": 20},
     "D": {"clients": 15000, "projects": 1000, "rate": 10, "duration": 20},
 }
+# Scenario A's criterion for the highest sustainable rate.
+P99_LIMIT_MS = 250
 
 
 def raise_fd_limit() -> int:
@@ -94,9 +110,11 @@ class WorkerClients:
         self.result = WorkerResult()
         self.warmed: set[int] = set()
         self.all_warm = asyncio.Event()
+        self.fenced: set[int] = set()
+        self.all_fenced = asyncio.Event()
         self.finished: set[int] = set()
         self.all_ended = asyncio.Event()
-        self.sockets: list[ClientConnection] = []
+        self.connections: list[LeanClient] = []
 
     def project_of(self, client: int) -> int:
         return client % self.args.projects
@@ -104,69 +122,73 @@ class WorkerClients:
     async def open(self, client: int) -> None:
         args = self.args
         try:
-            ws = await connect(args.url, max_size=2**20, compression=None, ping_interval=None)
-            await ws.send(
-                orjson.dumps(
-                    {
-                        "cmd": "auth",
-                        "id": 1,
-                        "data": {
-                            "token": token(args.secret, client + 1, args.user_id_claim),
-                            "sessionId": f"bench-{client}",
-                        },
-                    }
-                )
-            )
-            subscribe = {
-                "cmd": "subscribe",
-                "id": 2,
-                "routing_key": KEY.format(self.project_of(client)),
-            }
-            await ws.send(orjson.dumps(subscribe))
+            connection = await connect(args.url, partial(self.receive, client))
         except OSError:
             self.result.failed += 1
             return
-        self.sockets.append(ws)
+        auth = {
+            "cmd": "auth",
+            "id": 1,
+            "data": {
+                "token": token(args.secret, client + 1, args.user_id_claim),
+                "sessionId": f"bench-{client}",
+            },
+        }
+        connection.send(orjson.dumps(auth))
+        subscribe = {
+            "cmd": "subscribe",
+            "id": 2,
+            "routing_key": KEY.format(self.project_of(client)),
+        }
+        connection.send(orjson.dumps(subscribe))
+        self.connections.append(connection)
         self.result.connected += 1
-        asyncio.get_running_loop().create_task(self.read(client, ws))
 
-    async def read(self, client: int, ws: ClientConnection) -> None:
-        latencies = self.result.latencies_ms
-        with contextlib.suppress(Exception):
-            async for frame in ws:
-                message = orjson.loads(frame)
-                data = message.get("data")
-                if data is None:
-                    continue  # acks, or pongs
-                if "sent_at" in data:
-                    latencies.append((time.time() - data["sent_at"]) * 1000)
-                    self.result.received += 1
-                elif data.get("warmup"):
-                    if client not in self.warmed:
-                        self.warmed.add(client)
-                        if len(self.warmed) == self.result.connected:
-                            self.all_warm.set()
-                elif data.get("end") and client not in self.finished:
-                    self.finished.add(client)
-                    if len(self.finished) == self.result.connected:
-                        self.all_ended.set()
+    def receive(self, client: int, frame: bytes, arrived_at: float) -> None:
+        data = orjson.loads(frame).get("data")
+        if data is None:
+            return  # acks
+        sent_at = data.get("sent_at")
+        if sent_at is not None:
+            self.result.latencies_ms.append((arrived_at - sent_at) * 1000)
+            self.result.received += 1
+        elif data.get("warmup"):
+            if client not in self.warmed:
+                self.warmed.add(client)
+                if len(self.warmed) == self.result.connected:
+                    self.all_warm.set()
+        elif data.get("fence"):
+            self.fenced.add(client)
+            if len(self.fenced) == self.result.connected:
+                self.all_fenced.set()
+        elif data.get("end") and client not in self.finished:
+            self.finished.add(client)
+            if len(self.finished) == self.result.connected:
+                self.all_ended.set()
 
     async def run(self, pipe: multiprocessing.connection.Connection) -> None:
         batch = 200
         for start in range(self.first, self.first + self.count, batch):
             stop = min(start + batch, self.first + self.count)
             await asyncio.gather(*(self.open(c) for c in range(start, stop)))
+        # The generator's own full garbage collections (thousands of connections) would show
+        # as the gateway's latency: what is alive now is left out of them.
+        gc.freeze()
         pipe.send(("connected", self.result.connected, self.result.failed))
         await self.all_warm.wait()
         pipe.send(("warm",))
+        await self.all_fenced.wait()
+        pipe.send(("fenced",))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.all_ended.wait(), timeout=self.args.duration + 60)
         self.result.ended = len(self.finished)
         self.result.cpu_seconds = cpu_seconds()
         pipe.send(("result", self.result))
-        for ws in self.sockets:
-            with contextlib.suppress(Exception):
-                await ws.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(c.close() for c in self.connections), return_exceptions=True),
+                timeout=30,
+            )
 
 
 def worker_main(args: argparse.Namespace, first: int, count: int, pipe) -> None:
@@ -224,7 +246,16 @@ def gateway_rss_kb(pid: int | None) -> int | None:
     return None
 
 
-def gateway_cpu_seconds(pid: int | None) -> float | None:
+def rabbitmq_pid() -> int | None:
+    """The local RabbitMQ's process (``beam.smp``), if it runs on this machine."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() == "beam.smp":
+                return int(comm.parent.name)
+    return None
+
+
+def process_cpu_seconds(pid: int | None) -> float | None:
     if pid is None:
         return None
     with open(f"/proc/{pid}/stat") as stat:
@@ -257,7 +288,7 @@ async def run(args: argparse.Namespace) -> dict:
         if count <= 0:
             break
         parent, child = context.Pipe()
-        process = context.Process(target=worker_main, args=(args, first, count, child))
+        process = context.Process(target=worker_main, args=(args, first, count, child), daemon=True)
         process.start()
         pipes.append(parent)
         processes.append(process)
@@ -269,14 +300,25 @@ async def run(args: argparse.Namespace) -> dict:
     await publisher.start(args)
     loop = asyncio.get_running_loop()
     warm = [loop.run_in_executor(None, pipe.recv) for pipe in pipes]
+    deadline = time.monotonic() + 120
     while not all(future.done() for future in warm):
+        if time.monotonic() > deadline:
+            raise SystemExit("some clients never received the warm-up events")
         for project in range(args.projects):
             await publisher.publish(project, {"warmup": True})
         await asyncio.wait(warm, timeout=0.25)
+    # Warm-up events may still be on their way: one fence per project, once every
+    # subscription is live, arrives after all of them (a queue, then each connection, keeps
+    # the order), so measuring starts on an idle gateway.
+    for project in range(args.projects):
+        await publisher.publish(project, {"fence": True})
+    await wait_for(pipes, "fenced", timeout=120)
     connect_seconds = time.perf_counter() - connect_started
     rss_connected = gateway_rss_kb(args.gateway_pid)
 
-    cpu_before = gateway_cpu_seconds(args.gateway_pid)
+    cpu_before = process_cpu_seconds(args.gateway_pid)
+    broker_pid = rabbitmq_pid() if args.broker == "rabbitmq" else None
+    broker_cpu_before = process_cpu_seconds(broker_pid)
     own_cpu_before = cpu_seconds()
     total = int(args.rate * args.duration)
     started = time.perf_counter()
@@ -290,7 +332,8 @@ async def run(args: argparse.Namespace) -> dict:
         await publisher.publish(project, {"end": True})
     results = [reply[1] for reply in await wait_for(pipes, "result", args.duration + 120)]
     elapsed = time.perf_counter() - started
-    cpu_after = gateway_cpu_seconds(args.gateway_pid)
+    cpu_after = process_cpu_seconds(args.gateway_pid)
+    broker_cpu = None if broker_pid is None else process_cpu_seconds(broker_pid) - broker_cpu_before
     await publisher.close()
     for process in processes:
         process.join(timeout=30)
@@ -303,6 +346,7 @@ async def run(args: argparse.Namespace) -> dict:
     latencies = [value for result in results for value in result.latencies_ms]
     gateway_cpu = None if cpu_before is None else cpu_after - cpu_before
     summary = {
+        "command": args.command,
         "scenario": args.scenario,
         "broker": args.broker,
         "clients": clients,
@@ -332,6 +376,12 @@ async def run(args: argparse.Namespace) -> dict:
                 round(gateway_cpu / received * 1e6, 2) if gateway_cpu and received else None
             ),
         },
+        "rabbitmq": {
+            "cpu_seconds": None if broker_cpu is None else round(broker_cpu, 2),
+            "cpu_us_per_delivery": (
+                round(broker_cpu / received * 1e6, 2) if broker_cpu and received else None
+            ),
+        },
         "generator_cpu_seconds": round(
             sum(result.cpu_seconds for result in results) + cpu_seconds() - own_cpu_before, 2
         ),
@@ -339,49 +389,109 @@ async def run(args: argparse.Namespace) -> dict:
     return summary
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def spawn_gateway(args: argparse.Namespace) -> subprocess.Popen:
-    """Start our gateway with authorization off, on the broker of the run."""
+    """Start our gateway with authorization off, on the broker of the run, on free ports.
+
+    ``APP_PORT`` (health and metrics) is taken from the environment when set, else a free
+    port is chosen, as for the WebSocket port: a gateway already running on this machine
+    cannot be mistaken for the one started here. Returns once ``/healthz`` says the broker
+    link is up. With ``--gateway-source`` the gateway is imported from that directory (an
+    other checkout of this repository), to compare two versions on the same machine.
+    """
+    port = free_port()
+    app_port = int(os.environ.get("APP_PORT") or free_port())
+    args.url = f"ws://127.0.0.1:{port}/events"
+    args.app_port = app_port
     env = {
         **os.environ,
         "SECRET": args.secret,
         "AUTHORIZATION": "off",
-        "WEB_SOCKET_SERVER_PORT": args.url.rsplit(":", 1)[1].split("/")[0],
+        "EVENTS_HOST": "127.0.0.1",
+        "WEB_SOCKET_SERVER_PORT": str(port),
+        "APP_PORT": str(app_port),
         "EVENTS_BROKER": args.broker,
         "LOG_LEVEL": "WARNING",
     }
     env["RABBITMQ_URL" if args.broker == "rabbitmq" else "POSTGRESQL_URL"] = args.broker_url
+    source = args.gateway_source or Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     log = tempfile.NamedTemporaryFile("w+", prefix="gateway-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "taiga_events", "serve"], env=env, stderr=log, stdout=log
+        [sys.executable, "-m", "taiga_events", "serve"],
+        env=env,
+        cwd=source,
+        stderr=log,
+        stdout=log,
     )
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            host, port = args.url.split("//", 1)[1].split("/")[0].rsplit(":", 1)
-            socket.create_connection((host, int(port)), timeout=1).close()
+    while time.monotonic() < deadline and process.poll() is None:
+        health = f"http://127.0.0.1:{app_port}/healthz"
+        with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1):
             return process
         time.sleep(0.1)
     process.kill()
     raise SystemExit("the gateway did not start: " + Path(log.name).read_text())
 
 
-def main() -> None:
+def measure(args: argparse.Namespace) -> dict:
+    """One run at ``args.rate``, against a gateway spawned for it if asked."""
+    gateway = spawn_gateway(args) if args.spawn_gateway else None
+    if gateway is not None:
+        args.gateway_pid = gateway.pid
+    try:
+        return uvloop.run(run(args))
+    finally:
+        if gateway is not None:
+            gateway.terminate()
+            gateway.wait(timeout=30)
+
+
+def passed(summary: dict) -> bool:
+    """Scenario A's criterion: p99 under 250 ms and nothing lost."""
+    p99 = summary["latency_ms"]["p99"]
+    return summary["lost"] == 0 and p99 is not None and p99 < P99_LIMIT_MS
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), help="preset sizes")
-    parser.add_argument("--url", default="ws://127.0.0.1:8899/events")
+    parser.add_argument("--url", default="ws://127.0.0.1:8888/events")
     parser.add_argument("--secret", default="fanout-benchmark-secret-long-enough-for-hs256")
     parser.add_argument("--user-id-claim", default="user_id")
     parser.add_argument("--broker", choices=["rabbitmq", "postgresql"], default="rabbitmq")
     parser.add_argument("--broker-url")
     parser.add_argument("--gateway-pid", type=int)
-    parser.add_argument("--spawn-gateway", action="store_true", help="run our gateway for it")
+    parser.add_argument(
+        "--spawn-gateway", action="store_true", help="run our gateway for it (free ports)"
+    )
+    parser.add_argument(
+        "--gateway-source", type=Path, help="with --spawn-gateway: import it from this checkout"
+    )
     parser.add_argument("--clients", type=int)
     parser.add_argument("--projects", type=int)
     parser.add_argument("--rate", type=float, help="messages per second")
+    parser.add_argument(
+        "--rates",
+        help="comma-separated rates, run in turn until one fails (p99 >= 250 ms or a loss); "
+        "reports the highest that passed",
+    )
     parser.add_argument("--duration", type=float, help="seconds of publishing")
     parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2)))
-    parser.add_argument("--json", type=Path, help="append the summary to this JSON-lines file")
-    args = parser.parse_args()
+    parser.add_argument("--json", type=Path, help="append each summary to this JSON-lines file")
+    args = parser.parse_args(argv)
+    # How to run this again, for the record (where the results go is left out).
+    given = sys.argv[1:] if argv is None else argv
+    skip = {index + 1 for index, arg in enumerate(given) if arg == "--json"}
+    args.command = " ".join(
+        [".venv/bin/python bench/fanout.py"]
+        + [arg for index, arg in enumerate(given) if arg != "--json" and index not in skip]
+    )
     for name, value in SCENARIOS.get(args.scenario, SCENARIOS["B"]).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -390,21 +500,30 @@ def main() -> None:
         if args.broker == "rabbitmq"
         else "postgresql://postgres@127.0.0.1:5432/postgres"
     )
+    return args
+
+
+def sweep(args: argparse.Namespace) -> tuple[list[dict], float | None]:
+    """Run at each of ``--rates`` (or at ``--rate``) until a run fails; print and record
+    every summary. Returns them, and the highest rate that passed (None: none did)."""
     raise_fd_limit()
-    gateway = spawn_gateway(args) if args.spawn_gateway else None
-    if gateway is not None:
-        args.gateway_pid = gateway.pid
-    try:
-        summary = uvloop.run(run(args))
-    finally:
-        if gateway is not None:
-            gateway.terminate()
-            gateway.wait(timeout=30)
-    print(json.dumps(summary, indent=2))
-    if args.json:
-        with args.json.open("a") as output:
-            output.write(json.dumps(summary) + "\n")
+    rates = [float(rate) for rate in args.rates.split(",")] if args.rates else [args.rate]
+    summaries, top = [], None
+    for rate in rates:
+        args.rate = rate
+        summary = measure(args)
+        summaries.append(summary)
+        print(json.dumps(summary, indent=2), flush=True)
+        if args.json:
+            with args.json.open("a") as output:
+                output.write(json.dumps(summary) + "\n")
+        if not passed(summary):
+            break
+        top = rate
+    if args.rates:
+        print(f"highest rate with p99 < {P99_LIMIT_MS} ms and nothing lost: {top} msg/s")
+    return summaries, top
 
 
 if __name__ == "__main__":
-    main()
+    sweep(parse_args())

@@ -46,6 +46,7 @@ FONT = {
     "g": ["00000", "01111", "10001", "10001", "01111", "00001", "01110"],
     "h": ["10000", "10000", "10110", "11001", "10001", "10001", "10001"],
     "i": ["00100", "00000", "01100", "00100", "00100", "00100", "01110"],
+    "j": ["00010", "00000", "00110", "00010", "00010", "10010", "01100"],
     "k": ["10000", "10000", "10010", "10100", "11000", "10100", "10010"],
     "l": ["01100", "00100", "00100", "00100", "00100", "00100", "01110"],
     "m": ["00000", "00000", "11010", "10101", "10101", "10001", "10001"],
@@ -56,6 +57,7 @@ FONT = {
     "s": ["00000", "00000", "01110", "10000", "01110", "00001", "11110"],
     "t": ["01000", "01000", "11100", "01000", "01000", "01001", "00110"],
     "u": ["00000", "00000", "10001", "10001", "10001", "10011", "01101"],
+    "v": ["00000", "00000", "10001", "10001", "10001", "01010", "00100"],
     "w": ["00000", "00000", "10001", "10001", "10101", "10101", "01010"],
     "x": ["00000", "00000", "10001", "01010", "00100", "01010", "10001"],
     "y": ["00000", "00000", "10001", "10001", "01111", "00001", "01110"],
@@ -133,19 +135,27 @@ def nice_step(span: float) -> float:
     return 10 * magnitude
 
 
-def plot(runs: list[dict], title: str) -> bytes:
-    """Latency p50/p90/p99 (ms) against the achieved message rate (msg/s)."""
+def plot(
+    runs: list[dict], title: str, limit_ms: float | None = None, y_max: float | None = None
+) -> bytes:
+    """Latency p50/p90/p99 (ms) against the message rate (msg/s).
+
+    ``limit_ms`` draws a horizontal line (a latency criterion); ``y_max`` caps the latency
+    axis, so that an overloaded run does not flatten the others: what lies above is drawn
+    on the top edge.
+    """
     runs = sorted(runs, key=lambda run: run["rate"])
     width, height, left, right, top, bottom = 900, 560, 90, 30, 60, 70
     canvas = Canvas(width, height)
     x_max = max(run["rate"] for run in runs) * 1.05
-    y_max = max(run["latency_ms"]["p99"] for run in runs) * 1.1 or 1
+    highest = max(run["latency_ms"]["p99"] for run in runs) * 1.1 or 1
+    y_max = min(highest, y_max) if y_max else highest
 
     def to_x(rate: float) -> int:
         return left + round(rate / x_max * (width - left - right))
 
     def to_y(ms: float) -> int:
-        return height - bottom - round(ms / y_max * (height - top - bottom))
+        return height - bottom - round(min(ms, y_max) / y_max * (height - top - bottom))
 
     y_step = nice_step(y_max)
     value = 0.0
@@ -159,6 +169,10 @@ def plot(runs: list[dict], title: str) -> bytes:
         canvas.line(to_x(value), height - bottom, to_x(value), height - bottom + 6, BLACK)
         canvas.text(to_x(value) - 6 * len(f"{value:g}"), height - bottom + 12, f"{value:g}")
         value += x_step
+    if limit_ms is not None and limit_ms <= y_max:
+        for x in range(left, width - right, 12):
+            canvas.line(x, to_y(limit_ms), x + 6, to_y(limit_ms), BLACK)
+        canvas.text(left + 12, to_y(limit_ms) - 20, f"limit {limit_ms:g} ms")
     canvas.line(left, top, left, height - bottom, BLACK, 2)
     canvas.line(left, height - bottom, width - right, height - bottom, BLACK, 2)
     for name, color in SERIES.items():
@@ -167,6 +181,11 @@ def plot(runs: list[dict], title: str) -> bytes:
             canvas.line(x0, y0, x1, y1, color, 3)
         for x, y in points:
             canvas.line(x - 3, y, x + 3, y, color, 3)
+    # The p99 of runs above the axis, written where they are cut.
+    for run in runs:
+        if run["latency_ms"]["p99"] > y_max:
+            label = f"p99 {run['latency_ms']['p99']:.0f}"
+            canvas.text(to_x(run["rate"]) - 12 * len(label) - 8, top + 4, label, SERIES["p99"])
     legend_x = left + 20
     for name, color in SERIES.items():
         canvas.line(legend_x, top + 12, legend_x + 30, top + 12, color, 4)
@@ -183,9 +202,13 @@ def main() -> None:
     parser.add_argument("results", type=Path, help="JSON lines written by bench/fanout.py")
     parser.add_argument("output", type=Path)
     parser.add_argument("--title", default="Scenario A: latency against rate")
+    parser.add_argument("--limit-ms", type=float, help="draw this latency criterion")
+    parser.add_argument("--y-max", type=float, help="cap the latency axis (ms)")
+    parser.add_argument("--scenario", help="only the runs of this scenario")
     args = parser.parse_args()
     runs = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
-    args.output.write_bytes(plot(runs, args.title))
+    runs = [run for run in runs if args.scenario in (None, run["scenario"])]
+    args.output.write_bytes(plot(runs, args.title, args.limit_ms, args.y_max))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import signal
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from .brokers.base import Broker
 from .config import Config
 from .gateway import Gateway
 from .health import HealthServer
+from .heap import HeapFreezer
 from .logs import Redactor, secrets_of
 from .metrics import Collector
 from .permissions import PermissionCache
@@ -70,6 +72,7 @@ class RunningGateway:
     health: HealthServer | None = None
     # The port of /healthz and /metrics, if they are served.
     app_port: int | None = None
+    heap: HeapFreezer | None = None
     stopping: bool = False
 
     @property
@@ -97,14 +100,23 @@ class RunningGateway:
         await self.broker.close()
         if self.health is not None:
             await self.health.close()
+        if self.heap is not None:
+            self.heap.close()
 
 
-async def start(config: Config, broker: Broker | None = None) -> RunningGateway:
+async def start(
+    config: Config, broker: Broker | None = None, *, freeze_heap: bool = False
+) -> RunningGateway:
     """Start consuming the broker first, then accept clients: nothing subscribed can be
     missed. A broker that cannot be reached does not stop the start: clients are served,
-    ``/healthz`` says why it is unhealthy, and the link is retried with backoff."""
+    ``/healthz`` says why it is unhealthy, and the link is retried with backoff.
+
+    ``freeze_heap``: keep the process's full garbage collections away from delivery
+    (``heap``); for a process that is only a gateway, as it freezes every object alive.
+    """
     gateway = make_gateway(config)
     broker = broker or make_broker(config)
+    heap = HeapFreezer() if freeze_heap else None
     await broker.start(gateway.dispatch)
     try:
         server = await start_server(
@@ -112,13 +124,13 @@ async def start(config: Config, broker: Broker | None = None) -> RunningGateway:
             config.host,
             config.port,
             allowed_origins=config.allowed_origins,
-            send_buffer_bytes=config.send_buffer_bytes,
             close_timeout=config.shutdown_grace_seconds,
+            heap=heap,
         )
     except BaseException:
         await broker.close()
         raise
-    running = RunningGateway(gateway, broker, server)
+    running = RunningGateway(gateway, broker, server, heap=heap)
     if config.app_port is not None:
         redact = Redactor(secrets_of(config))
         running.health = HealthServer(running.status, Collector(gateway, broker), redact)
@@ -128,6 +140,8 @@ async def start(config: Config, broker: Broker | None = None) -> RunningGateway:
             running.health = None
             await running.stop()
             raise
+    if heap is not None:
+        heap.freeze()
     logger.info(
         "taiga-events listening on ws://%s:%s/events (broker: %s)",
         config.host or "0.0.0.0",
@@ -138,9 +152,23 @@ async def start(config: Config, broker: Broker | None = None) -> RunningGateway:
     return running
 
 
+def raise_file_limit() -> int:
+    """Raise this process's open-file limit to the hard limit: one descriptor per client."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError) as exc:
+            logger.warning("the open-file limit stays at %d: %s", soft, exc)
+    return soft
+
+
 async def serve_forever(config: Config) -> None:
     """Run until SIGINT or SIGTERM, then drain."""
-    running = await start(config)
+    files = raise_file_limit()
+    running = await start(config, freeze_heap=True)
+    logger.info("open-file limit: %d (about as many clients)", files)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -49,7 +49,7 @@ class Config:
     command_burst: int = _LIMITS.command_burst
     max_routing_key_length: int = _LIMITS.max_routing_key_length
     max_routing_key_segments: int = _LIMITS.max_routing_key_segments
-    send_buffer_bytes: int = 1024 * 1024
+    send_buffer_bytes: int = _LIMITS.send_buffer_bytes
     shutdown_grace_seconds: float = 10.0
     log_level: str = "INFO"
     log_format: str = "json"
@@ -96,6 +96,7 @@ class Config:
             command_burst=self.command_burst,
             max_routing_key_length=self.max_routing_key_length,
             max_routing_key_segments=self.max_routing_key_segments,
+            send_buffer_bytes=self.send_buffer_bytes,
         )
 
 

@@ -6,9 +6,10 @@ backend's HTTP API live in thin adapters; the rules live in pure modules (``prot
 ``authorization``, ``limits``, ``routing``).
 
 Subscriptions are authorized when they are made, and indexed by the patterns the user may
-actually receive, so a message is matched and encoded once and written to its recipients
-with no per-recipient decision. The permissions behind each live subscription are asked of
-the backend again whenever their cache time runs out.
+actually receive, so a message is matched, encoded and framed once and queued for its
+recipients with no per-recipient decision; the writer (``writer``) sends each connection
+what was queued for it in one write per loop iteration. The permissions behind each live
+subscription are asked of the backend again whenever their cache time runs out.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from websockets.asyncio.server import broadcast
-
 from . import protocol
 from .authorization import Forbidden, Scope, allowed_patterns, canonical, classify
 from .client_state import ClientState, Subscription
@@ -28,9 +27,10 @@ from .hub import Hub
 from .limits import Limits, TokenBucket
 from .metrics import Metrics
 from .permissions import BackendUnavailable, PermissionCache
-from .protocol import ErrorCode, ProtocolError
+from .protocol import CloseCode, ErrorCode, ProtocolError
 from .routing import InvalidPattern, validate_pattern
 from .tokens import InvalidToken, TokenVerifier
+from .writer import FrameWriter, text_frame
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,13 @@ class Gateway:
         self.enforced = enforced
         self._clock = clock
         self.hub = Hub()
-        self.clients: set[ClientState] = set()
+        # WebSocket connection → its state.
+        self.clients: dict[Any, ClientState] = {}
         self.metrics = Metrics()
+        self.writer = FrameWriter(limits.send_buffer_bytes, self._too_slow, self._written)
+        # When the messages queued since the last write reached the gateway.
+        self._unwritten: list[float] = []
+        self._closing: set[asyncio.Task] = set()
         # (user, scope) → the connections whose subscriptions depend on its permissions.
         self._watchers: dict[Key, set[ClientState]] = {}
         self._rechecks: dict[Key, asyncio.TimerHandle] = {}
@@ -69,17 +74,47 @@ class Gateway:
     # Broker side ------------------------------------------------------------------------
 
     def dispatch(self, routing_key: str, envelope: dict[str, Any], received_at: float) -> None:
-        """Send one broker message to every subscribed connection, encoded once."""
+        """Send one broker message to every subscribed connection, framed once."""
         metrics = self.metrics
         metrics.events_received += 1
         recipients = self.hub.recipients(routing_key, envelope.get("session_id"))
         if not recipients:
             return
         envelope.pop("routing_key", None)
-        frame = protocol.event_frame(routing_key, envelope)
-        broadcast([client.websocket for client in recipients], frame, text=True)
+        frame = text_frame(protocol.event_frame(routing_key, envelope))
+        self.writer.send([client.websocket for client in recipients], frame)
         metrics.frames_sent += len(recipients)
-        metrics.latency.observe(time.perf_counter() - received_at)
+        self._unwritten.append(received_at)
+
+    def _written(self) -> None:
+        """The writer has written what was queued: the latency of those messages is known."""
+        now = time.perf_counter()
+        latency = self.metrics.latency
+        for received_at in self._unwritten:
+            latency.observe(now - received_at)
+        self._unwritten.clear()
+
+    def send(self, client: ClientState, message: bytes) -> None:
+        """Send one text message (a reply) to one connection, after what is queued for it."""
+        self.writer.send((client.websocket,), text_frame(message))
+
+    def _too_slow(self, websocket: Any) -> None:
+        """The connection's unsent data passed the limit: forget it, close it with 4000."""
+        client = self.clients.get(websocket)
+        if client is None:
+            return
+        self.disconnect(client)
+        self.metrics.slow_client_closes += 1
+        logger.warning(
+            "closing a connection that does not keep up (more than %d bytes unsent)",
+            self.limits.send_buffer_bytes,
+            extra={"remote": remote_address(websocket), "user_id": client.user_id},
+        )
+        task = asyncio.get_running_loop().create_task(
+            websocket.close(CloseCode.SLOW_CLIENT, "send buffer full: client too slow")
+        )
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     # Client side ------------------------------------------------------------------------
 
@@ -88,7 +123,7 @@ class Gateway:
         client = ClientState(
             websocket, TokenBucket(limits.command_rate, limits.command_burst, self._clock())
         )
-        self.clients.add(client)
+        self.clients[websocket] = client
         return client
 
     def disconnect(self, client: ClientState) -> None:
@@ -96,7 +131,7 @@ class Gateway:
         client.closed = True
         client.subscriptions.clear()
         self._sync(client)
-        self.clients.discard(client)
+        self.clients.pop(client.websocket, None)
 
     async def handle(self, client: ClientState, frame: str | bytes) -> bytes | None:
         """Carry out one client frame; returns the reply frame, if any. Never raises."""
@@ -320,8 +355,7 @@ class Gateway:
         """An unprompted error frame about one subscription."""
         self.metrics.denials[code] += 1
         self.metrics.error_frames[code] += 1
-        frame = protocol.error(code, message, routing_key=subscription.requested)
-        broadcast([client.websocket], frame, text=True)
+        self.send(client, protocol.error(code, message, routing_key=subscription.requested))
 
     async def close(self) -> None:
         """Stop re-checking permissions."""
@@ -331,3 +365,9 @@ class Gateway:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def remote_address(websocket: Any) -> str:
+    """``host:port`` of the peer, for logs."""
+    address = websocket.remote_address
+    return f"{address[0]}:{address[1]}" if address else "?"

@@ -15,6 +15,8 @@ class Limits:
     command_burst: int = 120
     max_routing_key_length: int = 255
     max_routing_key_segments: int = 16
+    # Unsent data a connection may accumulate before it is closed as too slow (4000).
+    send_buffer_bytes: int = 1024 * 1024
 
 
 class TokenBucket:

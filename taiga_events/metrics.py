@@ -70,7 +70,7 @@ class Collector:
 
     def collect(self) -> Iterator[Metric]:
         gateway, broker, metrics = self.gateway, self.broker, self.gateway.metrics
-        clients = list(gateway.clients)
+        clients = list(gateway.clients.values())
         yield _gauge("connections", "Open WebSocket connections.", len(clients))
         yield _gauge(
             "authenticated_connections",

@@ -11,7 +11,7 @@ import psycopg
 
 from taiga_events.brokers.base import Broker
 from taiga_events.brokers.postgresql import PostgresBroker
-from taiga_events.brokers.rabbitmq import RabbitMQBroker
+from taiga_events.brokers.rabbitmq import QUEUE_MAX_BYTES, RabbitMQBroker
 
 
 class Inbox:
@@ -104,3 +104,26 @@ async def test_rabbitmq_drops_bad_messages_and_goes_on(rabbitmq_url: str) -> Non
     finally:
         await broker.close()
     assert not broker.connected
+
+
+async def test_rabbitmq_queue_is_bounded_and_drops_its_oldest(rabbitmq_url: str) -> None:
+    # A gateway that stops reading cannot grow RabbitMQ's memory, and publishers are not
+    # refused because of it. The broker itself says how the queue it holds was declared.
+    bound = 10_000 + uuid.uuid4().int % 20_000
+    broker = await _started(RabbitMQBroker(rabbitmq_url, queue_max_length=bound), Inbox())
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *("rabbitmqctl", "list_queues", "--quiet", "--formatter", "json"),
+            *("name", "arguments"),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        listing, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+        declared = [
+            {name: value for name, _, value in queue["arguments"]}
+            for queue in orjson.loads(listing)
+        ]
+        [ours] = [arguments for arguments in declared if arguments.get("x-max-length") == bound]
+        assert ours["x-overflow"] == "drop-head"
+        assert ours["x-max-length-bytes"] == QUEUE_MAX_BYTES
+    finally:
+        await broker.close()

@@ -56,8 +56,8 @@ def test_every_setting_has_an_environment_name() -> None:
     assert config.backend_timeout_seconds == 1
     assert config.jwt_leeway_seconds == 0
     assert config.allowed_origins == ("https://a.example", "https://b.example")
-    assert config.limits == Limits(1000, 3, 2, 4, 50, 6)
-    assert (config.send_buffer_bytes, config.shutdown_grace_seconds) == (65536, 1.5)
+    assert config.limits == Limits(1000, 3, 2, 4, 50, 6, 65536)
+    assert config.shutdown_grace_seconds == 1.5
     assert config.log_format == "text"
 
 
