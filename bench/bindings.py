@@ -38,8 +38,8 @@ from bench.fanout import KEY, process_cpu_seconds, rabbitmq_pid, spawn_gateway
 RECEIVED = "taiga_events_events_received_total"
 
 
-def events_received(app_port: int) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{app_port}/metrics", timeout=5) as response:
+def events_received(metrics_url: str) -> float:
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
         for line in response.read().decode().splitlines():
             if line.startswith(RECEIVED):
                 return float(line.split()[1])
@@ -70,7 +70,7 @@ async def gateway_cost(args: argparse.Namespace) -> float:
     try:
         before = process_cpu_seconds(gateway.pid)
         await publish(args.broker_url, args.messages, args.rate, 0)
-        while events_received(args.app_port) < args.messages:
+        while events_received(args.metrics_url) < args.messages:
             await asyncio.sleep(0.05)
         return (process_cpu_seconds(gateway.pid) - before) / args.messages * 1e6
     finally:

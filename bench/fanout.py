@@ -246,6 +246,31 @@ def gateway_rss_kb(pid: int | None) -> int | None:
     return None
 
 
+def latency_buckets(metrics_url: str | None) -> dict[float, float] | None:
+    """Our gateway's own delivery-latency histogram (seconds bound → count), if given."""
+    if metrics_url is None:
+        return None
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    buckets = {}
+    for line in text.splitlines():
+        if line.startswith("taiga_events_delivery_latency_seconds_bucket"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float(bound)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def bucket_percentile(before: dict | None, after: dict | None, p: float) -> float | None:
+    """The bucket bound (ms) that ``p`` % of the messages of the run stayed within."""
+    if before is None or after is None:
+        return None
+    total = after[float("inf")] - before[float("inf")]
+    for bound in sorted(after):
+        if total and after[bound] - before[bound] >= total * p / 100:
+            return bound * 1000
+    return None
+
+
 def rabbitmq_pid() -> int | None:
     """The local RabbitMQ's process (``beam.smp``), if it runs on this machine."""
     for comm in Path("/proc").glob("[0-9]*/comm"):
@@ -317,6 +342,7 @@ async def run(args: argparse.Namespace) -> dict:
     rss_connected = gateway_rss_kb(args.gateway_pid)
 
     cpu_before = process_cpu_seconds(args.gateway_pid)
+    buckets_before = latency_buckets(args.metrics_url)
     broker_pid = rabbitmq_pid() if args.broker == "rabbitmq" else None
     broker_cpu_before = process_cpu_seconds(broker_pid)
     own_cpu_before = cpu_seconds()
@@ -333,6 +359,7 @@ async def run(args: argparse.Namespace) -> dict:
     results = [reply[1] for reply in await wait_for(pipes, "result", args.duration + 120)]
     elapsed = time.perf_counter() - started
     cpu_after = process_cpu_seconds(args.gateway_pid)
+    buckets_after = latency_buckets(args.metrics_url)
     broker_cpu = None if broker_pid is None else process_cpu_seconds(broker_pid) - broker_cpu_before
     await publisher.close()
     for process in processes:
@@ -375,6 +402,8 @@ async def run(args: argparse.Namespace) -> dict:
             "cpu_us_per_delivery": (
                 round(gateway_cpu / received * 1e6, 2) if gateway_cpu and received else None
             ),
+            # Its own view (/metrics): broker message in, frames written to every socket.
+            "p99_within_ms": bucket_percentile(buckets_before, buckets_after, 99),
         },
         "rabbitmq": {
             "cpu_seconds": None if broker_cpu is None else round(broker_cpu, 2),
@@ -407,7 +436,7 @@ def spawn_gateway(args: argparse.Namespace) -> subprocess.Popen:
     port = free_port()
     app_port = int(os.environ.get("APP_PORT") or free_port())
     args.url = f"ws://127.0.0.1:{port}/events"
-    args.app_port = app_port
+    args.metrics_url = f"http://127.0.0.1:{app_port}/metrics"
     env = {
         **os.environ,
         "SECRET": args.secret,
@@ -467,6 +496,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--broker", choices=["rabbitmq", "postgresql"], default="rabbitmq")
     parser.add_argument("--broker-url")
     parser.add_argument("--gateway-pid", type=int)
+    parser.add_argument("--metrics-url", help="our gateway's /metrics: its own latency view")
     parser.add_argument(
         "--spawn-gateway", action="store_true", help="run our gateway for it (free ports)"
     )
