@@ -12,7 +12,8 @@ after each burst of connections. The price: a frozen connection that closes leav
 reference cycles behind, and they are only reclaimed once unfrozen. So, once the
 connections closed since the last reclaim reach a quarter of those open (and at least
 ``reclaim_min``), the heap is unfrozen, collected once and frozen again: one full pass
-where CPython would have made one as well, and never during a burst of new connections.
+where CPython would have made one as well. A burst of new connections alone never causes
+one.
 """
 
 from __future__ import annotations
