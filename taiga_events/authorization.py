@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from .routing import intersect, normalize_pattern
 
-# The app label of a change's routing key → the permission that lets a user see it.
+# The app label of a change's routing key (its fourth word) → the permission that lets a
+# user see it.
 APP_PERMISSIONS = {
     "userstories": "view_us",
     "tasks": "view_tasks",
@@ -102,7 +103,11 @@ def allowed_patterns(
     elif grant.scope == ALL_PROJECTS:
         if SUPERUSER not in permissions:
             raise Forbidden("patterns that span projects are for superusers only")
-        templates = [("changes", "project", "*", "*", "*"), *_own_templates(user_id)]
+        templates = [
+            ("changes", "project", "*", "*"),
+            ("changes", "project", "*", "*", "*"),
+            *_own_templates(user_id),
+        ]
     else:
         templates = _own_templates(user_id)
     patterns = set().union(*(intersect(grant.pattern, template) for template in templates))
@@ -120,10 +125,15 @@ def _project_templates(
                 f"project {project_id} is not public: send 'auth' first", needs_auth=True
             )
         raise Forbidden(f"you may not view project {project_id}")
+    # The seed's keys end in the model's name; the original taiga-back's end at the app.
     return [
-        ("changes", "project", str(project_id), app, "*")
+        template
         for app, permission in APP_PERMISSIONS.items()
         if permission in permissions
+        for template in (
+            ("changes", "project", str(project_id), app),
+            ("changes", "project", str(project_id), app, "*"),
+        )
     ]
 
 

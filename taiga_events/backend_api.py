@@ -2,9 +2,12 @@
 
 Two questions, both answered by our backend and by the original Taiga API alike:
 
-- ``GET {api_url}/projects/{id}``: 200 with ``"my_permissions": [...]``; 401, 403 or 404
-  means the user may not view the project (no permissions).
-- ``GET {api_url}/users/me``: 200 with ``"is_superuser": bool``; 401 or 403 means not.
+- ``GET {api_url}/projects/{id}``: 200 with ``"my_permissions": [...]``; 403 or 404 (or
+  401 to an anonymous question) means the user may not view the project (no permissions).
+- ``GET {api_url}/users/me``: 200 with ``"is_superuser": bool``; 403 means not.
+
+A 401 to a question asked with a token means the backend refuses that token (expired for
+it, revoked, a user gone): TokenRefused, with the backend's reason, which the client is told.
 
 Anything else (unreachable, timeout, another status, an unexpected body) raises
 BackendUnavailable: the gateway then refuses, it never guesses.
@@ -21,7 +24,7 @@ from typing import Any
 import orjson
 
 from .authorization import ALL_PROJECTS, SUPERUSER, Scope
-from .permissions import BackendUnavailable
+from .permissions import BackendUnavailable, TokenRefused
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 _DENIED = frozenset({401, 403, 404})
@@ -57,7 +60,9 @@ class BackendPermissions:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 body = response.read(MAX_BODY_BYTES + 1)
         except urllib.error.HTTPError as exc:
-            exc.close()
+            with exc:
+                if exc.code == 401 and token:
+                    raise TokenRefused(_reason(exc)) from None
             if exc.code in _DENIED:
                 return None
             raise BackendUnavailable(f"the backend answered {path} with HTTP {exc.code}") from None
@@ -73,3 +78,16 @@ class BackendPermissions:
         if not isinstance(answer, dict):
             raise BackendUnavailable(f"the backend's answer to {path} is not a JSON object")
         return answer
+
+
+def _reason(error: urllib.error.HTTPError) -> str:
+    """The backend's own words for an error (``detail`` or ``_error_message``), if it said."""
+    try:
+        answer = orjson.loads(error.read(64 * 1024))
+    except (orjson.JSONDecodeError, OSError, http.client.HTTPException):
+        answer = None
+    if isinstance(answer, dict):
+        for field in ("detail", "_error_message"):
+            if isinstance(answer.get(field), str) and answer[field]:
+                return f"the backend refused the token: {answer[field][:200]}"
+    return "the backend refused the token"

@@ -26,7 +26,7 @@ from .client_state import ClientState, Subscription
 from .hub import Hub
 from .limits import Limits, TokenBucket
 from .metrics import Metrics
-from .permissions import BackendUnavailable, PermissionCache
+from .permissions import BackendUnavailable, PermissionCache, TokenRefused
 from .protocol import CloseCode, ErrorCode, ProtocolError
 from .routing import InvalidPattern, validate_pattern
 from .tokens import InvalidToken, TokenVerifier
@@ -232,6 +232,10 @@ class Gateway:
                 "permissions cannot be checked right now: try again later",
                 command_id,
             ) from None
+        except TokenRefused as exc:
+            logger.info("subscription refused: %s", exc)
+            self.metrics.denials[ErrorCode.AUTH_FAILED] += 1
+            raise ProtocolError(ErrorCode.AUTH_FAILED, str(exc), command_id) from None
 
     def _denied(self, exc: Forbidden, command_id: Any) -> ProtocolError:
         code = ErrorCode.NOT_AUTHENTICATED if exc.needs_auth else ErrorCode.FORBIDDEN
@@ -318,6 +322,9 @@ class Gateway:
         except BackendUnavailable as exc:
             logger.warning("permissions cannot be re-checked: %s", exc)
             permissions = None
+        except TokenRefused as exc:
+            logger.info("permissions re-check: %s", exc)
+            permissions = frozenset()
         for client in list(self._watchers.get(key, ())):
             self._apply(client, scope, permissions)
         if key in self._watchers and key not in self._rechecks:

@@ -19,11 +19,16 @@ class BackendUnavailable(Exception):
     """The backend could not answer; what needs the answer is refused."""
 
 
+class TokenRefused(Exception):
+    """The backend refused the token the gateway accepted; the message is its reason."""
+
+
 class PermissionSource(Protocol):
     async def fetch(self, user_id: int | None, scope: Scope, token: str | None) -> frozenset[str]:
         """The permissions of ``user_id`` (None: anonymous) in ``scope``, asked with ``token``.
 
-        Raises BackendUnavailable when the backend cannot say.
+        Raises BackendUnavailable when the backend cannot say, TokenRefused when it refuses
+        ``token``.
         """
 
 

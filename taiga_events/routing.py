@@ -3,10 +3,15 @@
 A routing key is a dot-separated list of words. A pattern may use ``*`` for exactly
 one word and ``#`` for zero or more words, as a RabbitMQ topic exchange does.
 
-One documented exception: the seed promises that ``changes.project.5.*`` means "all
-changes in project 5", while under AMQP rules ``*`` would match one word only and the
-real routing keys (``changes.project.5.userstories.userstory``) have two more. So a
-pattern ``changes.project.{id}.*`` is normalized to ``changes.project.{id}.#``.
+Two documented exceptions, both about a project's changes:
+
+- the seed promises that ``changes.project.5.*`` means "all changes in project 5", while
+  under AMQP rules ``*`` would match one word only and the seed's routing keys
+  (``changes.project.5.userstories.userstory``) have two more. So a pattern
+  ``changes.project.{id}.*`` is normalized to ``changes.project.{id}.#``;
+- the original taiga-back publishes four-word keys (``changes.project.5.userstories``) and
+  taiga-front subscribes to them. So a pattern ``changes.project.{id}.{app}`` is normalized
+  to ``changes.project.{id}.{app}.#``: it receives both generations of keys.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ MAX_KEY_LENGTH = 255  # AMQP's limit on a routing key
 MAX_SEGMENTS = 16
 
 _WORD = re.compile(r"^[A-Za-z0-9_\-]+$")
-_PROJECT_STAR = re.compile(r"^changes\.project\.(\d+)\.\*$")
+# changes.project.{id}.* or changes.project.{id}.{app}: the two exceptions above.
+_PROJECT_SHORT = re.compile(r"^(changes\.project\.\d+)\.(?:\*|([A-Za-z0-9_\-]+))$")
 
 
 class InvalidPattern(ValueError):
@@ -46,11 +52,13 @@ def validate_pattern(
 
 
 def normalize_pattern(pattern: str) -> str:
-    """Apply the ``changes.project.{id}.*`` → ``changes.project.{id}.#`` exception."""
-    match = _PROJECT_STAR.match(pattern)
-    if match:
-        return f"changes.project.{match.group(1)}.#"
-    return pattern
+    """Apply the two exceptions: ``changes.project.{id}.*`` → ``changes.project.{id}.#`` and
+    ``changes.project.{id}.{app}`` → ``changes.project.{id}.{app}.#``."""
+    match = _PROJECT_SHORT.match(pattern)
+    if match is None:
+        return pattern
+    project, app = match.groups()
+    return f"{project}.{app}.#" if app else f"{project}.#"
 
 
 def is_wildcard(pattern: str) -> bool:

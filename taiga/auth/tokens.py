@@ -49,6 +49,8 @@ def decode_access_token(token: str) -> dict[str, Any]:
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("Token has expired.") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise InvalidToken(f"Token has no {exc.claim!r} claim.") from None
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(f"Token is invalid ({type(exc).__name__}).") from None
     if claims["token_type"] != ACCESS_TOKEN_TYPE:

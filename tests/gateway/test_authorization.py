@@ -57,6 +57,7 @@ def test_cross_project_patterns_need_a_superuser(pattern: str) -> None:
 def test_a_superusers_wildcard_spans_every_project_and_their_own_notifications() -> None:
     patterns = allowed_patterns(classify("#", 1), 1, frozenset({SUPERUSER}))
     assert patterns == (
+        "changes.project.*.*",
         "changes.project.*.*.*",
         "live_notifications.1",
         "notifications",
@@ -65,6 +66,7 @@ def test_a_superusers_wildcard_spans_every_project_and_their_own_notifications()
     # Even a superuser's wildcard does not reach other users' notifications.
     assert not any(matches(p, "web_notifications.2") for p in patterns)
     assert allowed_patterns(classify("changes.#", 1), 1, frozenset({SUPERUSER})) == (
+        "changes.project.*.*",
         "changes.project.*.*.*",
     )
 
@@ -72,12 +74,28 @@ def test_a_superusers_wildcard_spans_every_project_and_their_own_notifications()
 def test_a_project_wildcard_delivers_only_the_apps_the_user_may_view() -> None:
     grant = classify("changes.project.5.*", 1)
     assert allowed_patterns(grant, 1, VIEW_ALL) == tuple(
-        sorted(f"changes.project.5.{app}.*" for app in APPS)
+        sorted(f"changes.project.5.{app}{tail}" for app in APPS for tail in ("", ".*"))
     )
     assert allowed_patterns(grant, 1, frozenset({"view_project", "view_us"})) == (
+        "changes.project.5.projects",
         "changes.project.5.projects.*",
+        "changes.project.5.userstories",
         "changes.project.5.userstories.*",
     )
+
+
+def test_four_word_keys_are_authorized_by_app_as_five_word_ones() -> None:
+    # The original taiga-back's keys: changes.project.{id}.{app}, as taiga-front follows them.
+    may_view_stories = frozenset({"view_project", "view_us"})
+    grant = classify("changes.project.5.userstories", 1)
+    assert grant == Grant("changes.project.5.userstories.#", 5)
+    patterns = allowed_patterns(grant, 1, may_view_stories)
+    assert patterns == ("changes.project.5.userstories", "changes.project.5.userstories.*")
+    with pytest.raises(Forbidden, match="matches no event you may receive"):
+        allowed_patterns(classify("changes.project.5.tasks", 1), 1, may_view_stories)
+    everything = allowed_patterns(classify("changes.project.5.#", 1), 1, may_view_stories)
+    assert any(matches(p, "changes.project.5.userstories") for p in everything)
+    assert not any(matches(p, "changes.project.5.tasks") for p in everything)
 
 
 def test_an_app_the_user_may_not_view_is_refused() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from taiga_events.authorization import ALL_PROJECTS, SUPERUSER
 from taiga_events.backend_api import BackendPermissions
-from taiga_events.permissions import BackendUnavailable
+from taiga_events.permissions import BackendUnavailable, TokenRefused
 from tests.processes import free_port
 
 
@@ -75,13 +75,36 @@ async def test_project_permissions_come_from_my_permissions(api: FakeApi) -> Non
     assert api.authorizations == ["Bearer tok", None]
 
 
-@pytest.mark.parametrize("status", [401, 403, 404])
+@pytest.mark.parametrize("status", [403, 404])
 async def test_refusals_mean_no_permissions(api: FakeApi, status: int) -> None:
     api.routes["/api/v1/projects/5"] = (status, _json({"detail": "no"}))
     api.routes["/api/v1/users/me"] = (status, _json({"detail": "no"}))
     assert await _backend(api).fetch(1, 5, "tok") == frozenset()
     if status != 404:
         assert await _backend(api).fetch(1, ALL_PROJECTS, "tok") == frozenset()
+
+
+async def test_a_401_to_an_anonymous_question_means_no_permissions(api: FakeApi) -> None:
+    api.routes["/api/v1/projects/5"] = (401, _json({"detail": "log in"}))
+    assert await _backend(api).fetch(None, 5, None) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (_json({"detail": "Given token not valid for any token type"}), "not valid for any"),
+        (_json({"_error_message": "Invalid token"}), "Invalid token"),
+        (b"<html>no</html>", "refused the token$"),
+    ],
+)
+async def test_a_401_to_a_token_is_the_token_refused_with_the_backends_reason(
+    api: FakeApi, body: bytes, reason: str
+) -> None:
+    api.routes["/api/v1/projects/5"] = (401, body)
+    api.routes["/api/v1/users/me"] = (401, body)
+    for scope in (5, ALL_PROJECTS):
+        with pytest.raises(TokenRefused, match=reason):
+            await _backend(api).fetch(1, scope, "tok")
 
 
 async def test_superuser_status_comes_from_users_me(api: FakeApi) -> None:

@@ -50,10 +50,23 @@ def test_project_star_means_every_change_of_that_project() -> None:
     assert not matches(pattern, "changes.project.55.userstories.userstory")
 
 
+def test_a_project_app_pattern_receives_four_and_five_word_keys() -> None:
+    # taiga-front subscribes to changes.project.{id}.{app}; the original taiga-back publishes
+    # on that key and this backend on changes.project.{id}.{app}.{model}.
+    pattern = normalize_pattern("changes.project.5.userstories")
+    assert pattern == "changes.project.5.userstories.#"
+    assert matches(pattern, "changes.project.5.userstories")
+    assert matches(pattern, "changes.project.5.userstories.userstory")
+    assert not matches(pattern, "changes.project.5.tasks")
+    assert not matches(pattern, "changes.project.55.userstories")
+    assert matches(normalize_pattern("changes.project.5.*"), "changes.project.5.tasks")
+
+
 @pytest.mark.parametrize(
     "pattern",
     [
-        "changes.project.5.userstories.*",  # only the exact family form is rewritten
+        "changes.project.5.userstories.*",  # only the exact family forms are rewritten
+        "changes.project.5.userstories.userstory",
         "changes.project.*",
         "changes.*",
         "changes.project.5.#",
