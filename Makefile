@@ -1,4 +1,5 @@
 # `make run` and `make test` work from a fresh clone: each sets up .venv first.
+# .venv gets the dev extra and the bench extra (matplotlib: the plot of `make bench`, and its test).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
