@@ -1,4 +1,5 @@
 # `make run` and `make test` work from a fresh clone: each sets up .venv first.
+# .venv gets the dev extra and the bench extra (matplotlib: the plot of `make bench`, and its test).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(INSTALLED)
 
 ## run: backend on :9000 and gateway on :8888 in one process (SQLite, in-process broker)

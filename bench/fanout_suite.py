@@ -213,7 +213,7 @@ def main() -> None:
     results, top = by_run(summaries)
     title = "Scenario A: 1,000 clients, 1 project"
     limit = fanout.P99_LIMIT_MS
-    PLOT.write_bytes(plot(results["A"], title, limit_ms=limit, y_max=4 * limit))
+    PLOT.write_bytes(plot(results["A"], title, limit_ms=limit))
     body = (
         f"{table(results, top)}\n\n"
         f"![Scenario A: latency percentiles against message rate]({PLOT.name})\n\n"

@@ -8,7 +8,7 @@ import os
 import sys
 
 from . import doctor, logs, tail
-from .config import BROKERS, ConfigError, load_config
+from .config import BROKERS, ConfigError, load_config, with_dotenv
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = vars(parsed)
     args.pop("command")
     try:
-        config = load_config(os.environ, **args)
+        config = load_config(with_dotenv(os.environ), **args)
     except ConfigError as exc:
         print(f"taiga-events: {exc}", file=sys.stderr)
         return 2

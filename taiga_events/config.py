@@ -1,4 +1,4 @@
-"""Gateway settings, from the original taiga-events' environment names and from flags.
+"""Gateway settings, from the original taiga-events' environment names (also in a `.env`) and flags.
 
 docs/GATEWAY.md describes each one.
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dotenv import dotenv_values
 
 from .limits import Limits
 from .tokens import HMAC_ALGORITHMS
@@ -16,6 +19,8 @@ BROKERS = ("rabbitmq", "postgresql", "memory")
 LOG_FORMATS = ("json", "text")
 # The original taiga-events' health port; ``taiga-events serve`` listens on it by default.
 DEFAULT_APP_PORT = 3023
+# Read from the working directory, as the original taiga-events does with dotenv.
+DOTENV = Path(".env")
 _LIMITS = Limits()
 
 
@@ -154,6 +159,21 @@ def _convert(name: str, field_type: str, value: str) -> object:
     if kind == "tuple":
         return tuple(item.strip() for item in value.split(",") if item.strip())
     return value
+
+
+def with_dotenv(environ: Mapping[str, str], path: Path = DOTENV) -> dict[str, str]:
+    """The settings of the ``.env`` file at ``path`` (if any), overridden by ``environ``.
+
+    As dotenv does for the original: no ``$VAR`` expansion (a secret may hold a ``$``), a
+    line that cannot be parsed is skipped with python-dotenv's warning naming its number.
+    """
+    try:
+        values = dotenv_values(path, interpolate=False)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror}") from None
+    return {**{k: v for k, v in values.items() if v is not None}, **environ}
 
 
 def load_config(environ: Mapping[str, str], **overrides: object) -> Config:

@@ -11,9 +11,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import jwt
 import orjson
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from taiga.events.backends import load_backend
@@ -22,12 +24,13 @@ from tests.processes import free_port, read_until
 SECRET = "cli-test-secret-long-enough-for-hs256"
 
 
-async def _serve(**environ: str) -> asyncio.subprocess.Process:
+async def _serve(cwd: Path | None = None, **environ: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "taiga_events",
         "serve",
+        cwd=cwd,
         env={**os.environ, **environ},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -82,6 +85,38 @@ async def test_bad_settings_exit_with_a_clear_message() -> None:
     assert await process.wait() == 2
     assert "SECRET is required" in output
     assert "Traceback" not in output
+
+
+async def test_serve_reads_the_dotenv_of_its_working_directory_under_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SECRET", raising=False)
+    monkeypatch.delenv("EVENTS_BROKER", raising=False)
+    secret = "dotenv-secret-long-enough-for-hs256"
+    port = free_port()
+    (tmp_path / ".env").write_text(
+        f"SECRET={secret}\nEVENTS_BROKER=memory\nnot a setting\n"
+        f"WEB_SOCKET_SERVER_PORT={free_port()}\n"
+    )
+    process = await _serve(
+        cwd=tmp_path,
+        WEB_SOCKET_SERVER_PORT=str(port),
+        APP_PORT=str(free_port()),
+        EVENTS_HOST="127.0.0.1",
+    )
+    try:
+        ready = read_until(process.stdout, "taiga-events listening on")
+        log = await asyncio.wait_for(ready, timeout=30)
+        assert f"listening on ws://127.0.0.1:{port}/events (broker: memory)" in log
+        assert "could not parse statement starting at line 3" in log
+        assert "Traceback" not in log
+        async with connect(f"ws://127.0.0.1:{port}/events") as ws:
+            auth = {"cmd": "auth", "data": {"token": _token(3, secret)}, "id": 1}
+            await ws.send(orjson.dumps(auth))
+            assert orjson.loads(await ws.recv()) == {"cmd": "ack", "id": 1}
+    finally:
+        process.kill()
+        await process.wait()
 
 
 async def _subscribed(url: str, key: str) -> ClientConnection:
