@@ -220,9 +220,10 @@ def test_epic_related_user_stories(api, project, owner, board, events) -> None:
     new = list(
         epic.user_stories.exclude(pk=board["a"].pk).order_by("pk").values_list("pk", flat=True)
     )
+    assert len(new) == 2
     assert emitted(events, project) == [
         ("change", "epics.epic", [epic.pk]),
-        ("create", "userstories.userstory", new),
+        *[("create", "userstories.userstory", pk) for pk in new],
         ("change", "epics.epic", [epic.pk]),
     ]
 

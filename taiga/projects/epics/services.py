@@ -107,7 +107,7 @@ def create_related_userstories_in_bulk(
     epic: Epic, subjects: Sequence[str], *, owner: User | None
 ) -> list[RelatedUserStory]:
     """New user stories (one per subject, in the project's first status and swimlane), put
-    last into the epic: one ``create`` event with every new story, one change of the epic."""
+    last into the epic: one ``create`` event per new story, one change of the epic."""
     project = epic.project
     status = first_of(project.us_statuses, "bulk_userstories")
     swimlane = project.swimlanes.order_by("order", "id").first()
@@ -124,7 +124,7 @@ def create_related_userstories_in_bulk(
             for ref, subject in zip(allocate_refs(project, len(subjects)), subjects, strict=True)
         ]
     )
-    emit_created(stories, project)
+    emit_created(stories)
     related = RelatedUserStory.objects.bulk_create(
         [RelatedUserStory(epic=epic, user_story=story) for story in stories]
     )

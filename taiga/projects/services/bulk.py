@@ -3,6 +3,8 @@
 Writes go through ``QuerySet.update()`` and ``bulk_update()``, which send no ``post_save``
 signals: the per-object events are replaced by one ``change`` event per watched model whose
 ``pk`` lists every affected id, sent when the transaction commits (seed, section 2).
+Objects made with ``bulk_create`` still get one ``create`` event each, as a ``post_save``
+would have sent: clients fetch a new object by a single ``pk``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from taiga.base.exceptions import Conflict, WrongArguments
 from taiga.base.models import has_field
-from taiga.events.events import emit_event_for_ids
+from taiga.events.events import emit_event_for_ids, emit_event_for_model
 from taiga.events.registry import type_name_for
 from taiga.users.models import User
 
@@ -66,16 +68,12 @@ class BulkChanges:
                 emit_event_for_ids(ids, content_type=type_name, project_id=self.project.pk)
 
 
-def emit_created(objects: Sequence[Model], project: Project) -> None:
-    """One ``create`` event for objects made with ``bulk_create`` (which sends no signals)."""
-    type_name = type_name_for(type(objects[0])) if objects else None
-    if type_name:
-        emit_event_for_ids(
-            [obj.pk for obj in objects],
-            content_type=type_name,
-            project_id=project.pk,
-            type="create",
-        )
+def emit_created(objects: Iterable[Model]) -> None:
+    """One ``create`` event per object made with ``bulk_create`` (which sends no signals),
+    each with its single ``pk``, as ``post_save`` sends for one object; none if unwatched."""
+    for obj in objects:
+        if type_name_for(type(obj)):
+            emit_event_for_model(obj, type="create")
 
 
 @transaction.atomic
