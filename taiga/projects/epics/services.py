@@ -91,13 +91,14 @@ def unrelate_userstory(related: RelatedUserStory) -> None:
 def update_related_userstories_order_in_bulk(
     epic: Epic, orders: Sequence[tuple[UserStory, int]]
 ) -> list[dict]:
-    """Reorder user stories of the epic within it: one event for the epic."""
+    """Reorder user stories of the epic within it: one event for the epic, none if no order
+    changes."""
     relations = dict(epic.related_user_stories.values_list("user_story_id", "pk"))
     changes = BulkChanges(epic.project)
-    changes.set_orders(
+    if changes.set_orders(
         RelatedUserStory, "order", [(relations[story.pk], order) for story, order in orders]
-    )
-    changes.add(Epic, [epic.pk])
+    ):
+        changes.add(Epic, [epic.pk])
     changes.emit()
     return [{"user_story": story.pk, "order": order} for story, order in orders]
 

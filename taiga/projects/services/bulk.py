@@ -2,9 +2,9 @@
 
 Writes go through ``QuerySet.update()`` and ``bulk_update()``, which send no ``post_save``
 signals: the per-object events are replaced by one ``change`` event per watched model whose
-``pk`` lists every affected id, sent when the transaction commits (seed, section 2).
-Objects made with ``bulk_create`` still get one ``create`` event each, as a ``post_save``
-would have sent: clients fetch a new object by a single ``pk``.
+``pk`` lists every id whose stored values changed, sent when the transaction commits (seed,
+section 2). Objects made with ``bulk_create`` still get one ``create`` event each, as a
+``post_save`` would have sent: clients fetch a new object by a single ``pk``.
 """
 
 from __future__ import annotations
@@ -53,12 +53,22 @@ class BulkChanges:
         self.add(model, ids)
         return ids
 
-    def set_orders(self, model: type[Model], field: str, orders: Sequence[tuple[int, int]]) -> None:
-        """Write ``(id, order)`` pairs into ``field`` in one statement."""
-        if not orders:
-            return
-        model.objects.bulk_update([model(pk=pk, **{field: order}) for pk, order in orders], [field])
-        self.add(model, (pk for pk, _ in orders))
+    def set_orders(
+        self, model: type[Model], field: str, orders: Sequence[tuple[int, int]]
+    ) -> list[int]:
+        """Write the ``(id, order)`` pairs that change ``field`` in one statement; return
+        their ids. A pair equal to the stored order is neither written nor in the event."""
+        stored = dict(
+            model.objects.filter(pk__in=[pk for pk, _ in orders]).values_list("pk", field)
+        )
+        changed = [(pk, order) for pk, order in orders if stored.get(pk) != order]
+        if changed:
+            model.objects.bulk_update(
+                [model(pk=pk, **{field: order}) for pk, order in changed], [field]
+            )
+        ids = [pk for pk, _ in changed]
+        self.add(model, ids)
+        return ids
 
     def emit(self) -> None:
         """One ``change`` event per watched model, after the transaction commits."""
