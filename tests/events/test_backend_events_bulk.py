@@ -67,7 +67,7 @@ def test_kanban_order(api, project, board, events) -> None:
     )
 
     assert emitted(events, project) == [
-        ("change", "userstories.userstory", [board["b"].pk, board["c"].pk]),
+        ("change", "userstories.userstory", [board["b"].pk]),  # c is already above b
         ("change", "userstories.userstory", [board["a"].pk]),
     ]
 
@@ -95,7 +95,7 @@ def test_backlog_and_sprint_orders_carry_the_tasks(api, project, board, events) 
     assert emitted(events, project) == [
         ("change", "userstories.userstory", [board["a"].pk]),
         ("change", "tasks.task", [board["task"].pk]),
-        ("change", "userstories.userstory", [board["c"].pk, board["a"].pk]),
+        ("change", "userstories.userstory", [board["c"].pk]),  # a keeps its order
     ]
 
 
@@ -182,7 +182,7 @@ def test_task_and_epic_orders(api, project, owner, board, events) -> None:
     assert emitted(events, project) == [
         ("change", "tasks.task", both),
         ("change", "tasks.task", [other.pk]),
-        ("change", "tasks.task", both),
+        ("change", "tasks.task", sorted(both)),  # same orders, new milestone
         ("change", "epics.epic", [epic.pk]),
     ]
 
@@ -220,9 +220,10 @@ def test_epic_related_user_stories(api, project, owner, board, events) -> None:
     new = list(
         epic.user_stories.exclude(pk=board["a"].pk).order_by("pk").values_list("pk", flat=True)
     )
+    assert len(new) == 2
     assert emitted(events, project) == [
         ("change", "epics.epic", [epic.pk]),
-        ("create", "userstories.userstory", new),
+        *[("create", "userstories.userstory", pk) for pk in new],
         ("change", "epics.epic", [epic.pk]),
     ]
 

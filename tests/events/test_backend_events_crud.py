@@ -66,31 +66,32 @@ def test_create_change_delete_emit_one_event_each(
     assert own == [("create", matches, pk), ("change", matches, pk), ("delete", matches, pk)]
 
 
-def test_a_new_swimlane_brings_its_cells_in_one_event(api, project, owner, events) -> None:
+def test_a_new_swimlane_brings_one_create_per_cell(api, project, owner, events) -> None:
     story = userstory_services.create_userstory(project=project, owner=owner, subject="s")
     events.clear()
 
     pk = api.post("/api/v1/swimlanes", {"project": project.pk, "name": "Lane"}).json()["id"]
 
-    cells = list(SwimlaneUserStoryStatus.objects.filter(swimlane=pk).values_list("pk", flat=True))
+    cells = SwimlaneUserStoryStatus.objects.filter(swimlane=pk).order_by("pk")
+    cells = list(cells.values_list("pk", flat=True))
     assert len(cells) == 6
     assert emitted(events, project) == [
         ("create", "projects.swimlane", pk),
         ("change", "userstories.userstory", [story.pk]),
-        ("create", "projects.swimlaneuserstorystatus", cells),
+        *[("create", "projects.swimlaneuserstorystatus", cell) for cell in cells],
     ]
 
 
-def test_a_new_status_brings_its_cells(api, project, events) -> None:
-    lane = values.create_value(Swimlane, project=project, name="Lane")
+def test_a_new_status_brings_one_create_per_cell(api, project, events) -> None:
+    lanes = [values.create_value(Swimlane, project=project, name=name) for name in "AB"]
     events.clear()
 
     pk = api.post("/api/v1/userstory-statuses", {"project": project.pk, "name": "B"}).json()["id"]
 
-    cell = SwimlaneUserStoryStatus.objects.get(swimlane=lane, status=pk).pk
+    cells = [SwimlaneUserStoryStatus.objects.get(swimlane=lane, status=pk).pk for lane in lanes]
     assert emitted(events, project) == [
         ("create", "projects.userstorystatus", pk),
-        ("create", "projects.swimlaneuserstorystatus", [cell]),
+        *[("create", "projects.swimlaneuserstorystatus", cell) for cell in cells],
     ]
 
 

@@ -67,7 +67,7 @@ class EpicRelatedUserStoryViewSet(ProjectScopedViewSet):
 
     ``POST …/bulk_update_order`` ``{"bulk_userstories": [{"us_id", "order"}]}`` reorders
     them; ``POST …/bulk_create`` ``{"project_id", "bulk_userstories": "subjects, one per
-    line"}`` creates user stories in the epic (one ``create`` event for them).
+    line"}`` creates user stories in the epic (one ``create`` event for each).
     """
 
     queryset = RelatedUserStory.objects.all()

@@ -91,13 +91,14 @@ def unrelate_userstory(related: RelatedUserStory) -> None:
 def update_related_userstories_order_in_bulk(
     epic: Epic, orders: Sequence[tuple[UserStory, int]]
 ) -> list[dict]:
-    """Reorder user stories of the epic within it: one event for the epic."""
+    """Reorder user stories of the epic within it: one event for the epic, none if no order
+    changes."""
     relations = dict(epic.related_user_stories.values_list("user_story_id", "pk"))
     changes = BulkChanges(epic.project)
-    changes.set_orders(
+    if changes.set_orders(
         RelatedUserStory, "order", [(relations[story.pk], order) for story, order in orders]
-    )
-    changes.add(Epic, [epic.pk])
+    ):
+        changes.add(Epic, [epic.pk])
     changes.emit()
     return [{"user_story": story.pk, "order": order} for story, order in orders]
 
@@ -107,7 +108,7 @@ def create_related_userstories_in_bulk(
     epic: Epic, subjects: Sequence[str], *, owner: User | None
 ) -> list[RelatedUserStory]:
     """New user stories (one per subject, in the project's first status and swimlane), put
-    last into the epic: one ``create`` event with every new story, one change of the epic."""
+    last into the epic: one ``create`` event per new story, one change of the epic."""
     project = epic.project
     status = first_of(project.us_statuses, "bulk_userstories")
     swimlane = project.swimlanes.order_by("order", "id").first()
@@ -124,7 +125,7 @@ def create_related_userstories_in_bulk(
             for ref, subject in zip(allocate_refs(project, len(subjects)), subjects, strict=True)
         ]
     )
-    emit_created(stories, project)
+    emit_created(stories)
     related = RelatedUserStory.objects.bulk_create(
         [RelatedUserStory(epic=epic, user_story=story) for story in stories]
     )

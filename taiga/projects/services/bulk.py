@@ -2,7 +2,9 @@
 
 Writes go through ``QuerySet.update()`` and ``bulk_update()``, which send no ``post_save``
 signals: the per-object events are replaced by one ``change`` event per watched model whose
-``pk`` lists every affected id, sent when the transaction commits (seed, section 2).
+``pk`` lists every id whose stored values changed, sent when the transaction commits (seed,
+section 2). Objects made with ``bulk_create`` still get one ``create`` event each, as a
+``post_save`` would have sent: clients fetch a new object by a single ``pk``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from taiga.base.exceptions import Conflict, WrongArguments
 from taiga.base.models import has_field
-from taiga.events.events import emit_event_for_ids
+from taiga.events.events import emit_event_for_ids, emit_event_for_model
 from taiga.events.registry import type_name_for
 from taiga.users.models import User
 
@@ -51,12 +53,22 @@ class BulkChanges:
         self.add(model, ids)
         return ids
 
-    def set_orders(self, model: type[Model], field: str, orders: Sequence[tuple[int, int]]) -> None:
-        """Write ``(id, order)`` pairs into ``field`` in one statement."""
-        if not orders:
-            return
-        model.objects.bulk_update([model(pk=pk, **{field: order}) for pk, order in orders], [field])
-        self.add(model, (pk for pk, _ in orders))
+    def set_orders(
+        self, model: type[Model], field: str, orders: Sequence[tuple[int, int]]
+    ) -> list[int]:
+        """Write the ``(id, order)`` pairs that change ``field`` in one statement; return
+        their ids. A pair equal to the stored order is neither written nor in the event."""
+        stored = dict(
+            model.objects.filter(pk__in=[pk for pk, _ in orders]).values_list("pk", field)
+        )
+        changed = [(pk, order) for pk, order in orders if stored.get(pk) != order]
+        if changed:
+            model.objects.bulk_update(
+                [model(pk=pk, **{field: order}) for pk, order in changed], [field]
+            )
+        ids = [pk for pk, _ in changed]
+        self.add(model, ids)
+        return ids
 
     def emit(self) -> None:
         """One ``change`` event per watched model, after the transaction commits."""
@@ -66,16 +78,12 @@ class BulkChanges:
                 emit_event_for_ids(ids, content_type=type_name, project_id=self.project.pk)
 
 
-def emit_created(objects: Sequence[Model], project: Project) -> None:
-    """One ``create`` event for objects made with ``bulk_create`` (which sends no signals)."""
-    type_name = type_name_for(type(objects[0])) if objects else None
-    if type_name:
-        emit_event_for_ids(
-            [obj.pk for obj in objects],
-            content_type=type_name,
-            project_id=project.pk,
-            type="create",
-        )
+def emit_created(objects: Iterable[Model]) -> None:
+    """One ``create`` event per object made with ``bulk_create`` (which sends no signals),
+    each with its single ``pk``, as ``post_save`` sends for one object; none if unwatched."""
+    for obj in objects:
+        if type_name_for(type(obj)):
+            emit_event_for_model(obj, type="create")
 
 
 @transaction.atomic

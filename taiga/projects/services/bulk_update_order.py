@@ -2,12 +2,15 @@
 kanban board; tasks, epics, swimlanes and statuses by explicit orders.
 
 Each operation is one transaction and emits one ``change`` event per kind of object it
-changed, with every affected id, and no per-object events (seed, section 2).
+changed, with the ids whose stored values changed, and no per-object events (seed, section
+2). Moves renumber as few objects as they can, and nothing that already has its order is
+written: an operation that changes nothing emits nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from django.db import models, transaction
 
@@ -23,17 +26,22 @@ Orders = list[tuple[int, int]]
 
 def place(
     group: Sequence[tuple[int, int]],
-    moved: Sequence[int],
+    moved: Sequence[tuple[int, int | None]],
     *,
     after: int | None = None,
     before: int | None = None,
 ) -> Orders:
-    """The new ``(id, order)`` of ``moved`` put as one block into ``group``.
+    """The new ``(id, order)`` of the moved objects, and of the members of ``group`` that
+    must make room for them, when the moved objects go as one block into ``group``.
 
-    ``group`` is the ``(id, order)`` of the other members, sorted. The block goes right
-    after ``after``, right before ``before``, or first. Members before the block keep their
-    order; the block and every member after it are numbered on from there, and only those
-    are returned.
+    ``group`` is the ``(id, order)`` of the other members, sorted; ``moved`` the ``(id,
+    order)`` of the block, with order ``None`` for one that comes from another group. The
+    block goes right after ``after``, right before ``before``, or first. A block already
+    there, in that sequence, keeps its orders. Otherwise it takes the orders that follow
+    the member before it (first: from 1, or just below the first member when there is no
+    room above it); members before it keep theirs, and a member after it moves up only
+    while it is not above the one before it, so where orders have gaps no member moves.
+    Members that keep their order are not returned.
     """
     ids = [pk for pk, _ in group]
     if before is not None:
@@ -42,8 +50,28 @@ def place(
         cut = ids.index(after) + 1
     else:
         cut = 0
-    start = group[cut - 1][1] + 1 if cut else 1
-    return [(pk, start + index) for index, pk in enumerate([*moved, *ids[cut:]])]
+    low = [group[cut - 1][1]] if cut else []
+    high = [group[cut][1]] if cut < len(group) else []
+    current = [order for _, order in moved]
+    if None not in current and _ascending([*low, *current, *high]):
+        return list(moved)
+    # Just below the block: the member before it; at the top 0, or lower when the first
+    # member leaves no room above it.
+    last = low[0] if low else min([0, *(order - len(moved) - 1 for order in high)])
+    orders = []
+    for pk, _ in moved:
+        last += 1
+        orders.append((pk, last))
+    for pk, order in group[cut:]:
+        if order > last:
+            break  # this member and all after it are already above the block
+        last += 1
+        orders.append((pk, last))
+    return orders
+
+
+def _ascending(orders: Sequence[int]) -> bool:
+    return all(lower < upper for lower, upper in pairwise(orders))
 
 
 @transaction.atomic
@@ -111,7 +139,8 @@ def update_orders_in_bulk(
     field: str,
     orders: Sequence[tuple[models.Model, int]],
 ) -> list[dict]:
-    """Give each object the order the client chose for it (``field``)."""
+    """Give each object the order the client chose for it (``field``); the event lists
+    those whose order differed."""
     pairs = [(obj.pk, order) for obj, order in orders]
     changes = BulkChanges(project)
     changes.set_orders(model, field, pairs)
@@ -127,9 +156,10 @@ def _place_in(
     before: models.Model | None,
 ) -> Orders:
     others = group.exclude(pk__in=moved).order_by(field, "id").values_list("pk", field)
+    current = dict(group.filter(pk__in=moved).values_list("pk", field))
     return place(
         list(others),
-        moved,
+        [(pk, current.get(pk)) for pk in moved],
         after=after.pk if after else None,
         before=before.pk if before else None,
     )

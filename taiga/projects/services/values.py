@@ -85,13 +85,13 @@ def create_default_values(project: Project) -> None:
             model(project=project, name=name, slug=slugify(name), is_closed=closed, color=color)
             for name, closed, color in rows
         ]
-        _insert_in_order(statuses, project)
+        _insert_in_order(statuses)
     for model, rows in (
         (IssueType, DEFAULT_ISSUE_TYPES),
         (Priority, DEFAULT_PRIORITIES),
         (Severity, DEFAULT_SEVERITIES),
     ):
-        _insert_in_order([model(project=project, name=n, color=c) for n, c in rows], project)
+        _insert_in_order([model(project=project, name=n, color=c) for n, c in rows])
 
 
 @transaction.atomic
@@ -115,10 +115,10 @@ def create_value(
     return value
 
 
-def _insert_in_order(values: list[Value], project: Project) -> None:
+def _insert_in_order(values: list[Value]) -> None:
     for position, value in enumerate(values, start=1):
         value.order = position
-    emit_created(type(values[0]).objects.bulk_create(values), project)
+    emit_created(type(values[0]).objects.bulk_create(values))
 
 
 def _create_cells(
@@ -131,7 +131,7 @@ def _create_cells(
         for status in statuses
     ]
     if cells:
-        emit_created(SwimlaneUserStoryStatus.objects.bulk_create(cells), project)
+        emit_created(SwimlaneUserStoryStatus.objects.bulk_create(cells))
 
 
 def _adopt_unclassified_stories(swimlane: Swimlane) -> None:
