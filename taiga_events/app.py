@@ -133,7 +133,8 @@ async def start(
     running = RunningGateway(gateway, broker, server, heap=heap)
     if config.app_port is not None:
         redact = Redactor(secrets_of(config))
-        running.health = HealthServer(running.status, Collector(gateway, broker), redact)
+        collector = Collector(gateway.metrics, gateway.clients.values(), broker)
+        running.health = HealthServer(running.status, collector, redact)
         try:
             running.app_port = await running.health.start(config.host, config.app_port)
         except BaseException:

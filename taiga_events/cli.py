@@ -7,7 +7,8 @@ import asyncio
 import os
 import sys
 
-from . import doctor, logs, tail
+from . import logs
+from .clients import doctor, tail
 from .config import BROKERS, ConfigError, load_config, with_dotenv
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client.core import (
@@ -20,7 +20,7 @@ from prometheus_client.core import (
 
 if TYPE_CHECKING:
     from .brokers.base import Broker
-    from .gateway import Gateway
+    from .client_state import ClientState
 
 # Seconds from a broker message reaching the gateway to its frame handed to every socket.
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -62,15 +62,20 @@ class Metrics:
 
 
 class Collector:
-    """Reads a running gateway and its broker for ``prometheus_client``."""
+    """Reads a running gateway's counters, connections and broker for ``prometheus_client``.
 
-    def __init__(self, gateway: Gateway, broker: Broker) -> None:
-        self.gateway = gateway
+    It is given those parts, not the gateway: the gateway imports this module to count, and
+    this module needs nothing of the gateway, so the dependency points one way.
+    """
+
+    def __init__(self, metrics: Metrics, clients: Collection[ClientState], broker: Broker) -> None:
+        self.metrics = metrics
+        self.clients = clients
         self.broker = broker
 
     def collect(self) -> Iterator[Metric]:
-        gateway, broker, metrics = self.gateway, self.broker, self.gateway.metrics
-        clients = list(gateway.clients.values())
+        broker, metrics = self.broker, self.metrics
+        clients = list(self.clients)
         yield _gauge("connections", "Open WebSocket connections.", len(clients))
         yield _gauge(
             "authenticated_connections",

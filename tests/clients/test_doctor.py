@@ -7,8 +7,9 @@ import re
 from django.conf import settings as django_settings
 
 from taiga.projects.userstories.models import UserStory
-from taiga_events import app, doctor
+from taiga_events import app
 from taiga_events.brokers.memory import MemoryBroker, MemoryBus
+from taiga_events.clients import doctor
 from taiga_events.config import Config
 from tests.clients.cli import parse
 from tests.clients.harness import MEMORY_ONLY, TestGateway

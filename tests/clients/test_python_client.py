@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from taiga_events.client import (
+from taiga_events.clients.client import (
     ChangeEvent,
     Event,
     EventsClient,

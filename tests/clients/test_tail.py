@@ -11,8 +11,8 @@ from datetime import datetime
 
 import orjson
 
-from taiga_events import tail
-from taiga_events.client import parse_event
+from taiga_events.clients import tail
+from taiga_events.clients.client import parse_event
 from tests.clients.cli import LineWatcher, parse
 from tests.clients.harness import MEMORY_ONLY, TestGateway, make_token
 from tests.e2e.conftest import PASSWORD, Stack

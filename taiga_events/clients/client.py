@@ -36,7 +36,7 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
 
-from .routing import matches, normalize_pattern
+from ..routing import matches, normalize_pattern
 
 logger = logging.getLogger(__name__)
 
