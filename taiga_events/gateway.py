@@ -28,6 +28,7 @@ from .limits import Limits, TokenBucket
 from .metrics import Metrics
 from .permissions import BackendUnavailable, PermissionCache, TokenRefused
 from .protocol import CloseCode, ErrorCode, ProtocolError
+from .recent import RecentIds
 from .routing import InvalidPattern, validate_pattern
 from .tokens import InvalidToken, TokenVerifier
 from .writer import FrameWriter, text_frame
@@ -59,6 +60,7 @@ class Gateway:
         self.enforced = enforced
         self._clock = clock
         self.hub = Hub()
+        self.delivered_ids = RecentIds()
         # WebSocket connection → its state.
         self.clients: dict[Any, ClientState] = {}
         self.metrics = Metrics()
@@ -77,6 +79,10 @@ class Gateway:
         """Send one broker message to every subscribed connection, framed once."""
         metrics = self.metrics
         metrics.events_received += 1
+        event_id = envelope.get("event_id")
+        if isinstance(event_id, str) and self.delivered_ids.seen(event_id):
+            metrics.duplicates_dropped += 1
+            return
         recipients = self.hub.recipients(routing_key, envelope.get("session_id"))
         if not recipients:
             return

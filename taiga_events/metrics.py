@@ -54,6 +54,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.events_received = 0
+        # Events dropped because their event_id was just delivered (outbox re-publishes).
+        self.duplicates_dropped = 0
         self.frames_sent = 0
         self.slow_client_closes = 0
         self.error_frames: Counter[str] = Counter()
@@ -88,6 +90,11 @@ class Collector:
             sum(len(client.subscriptions) for client in clients),
         )
         yield _counter("events_received", "Events taken from the broker.", metrics.events_received)
+        yield _counter(
+            "events_duplicate",
+            "Events dropped as repeats of one just delivered (same event_id).",
+            metrics.duplicates_dropped,
+        )
         yield _counter("frames_sent", "Event frames written to sockets.", metrics.frames_sent)
         yield _labelled(
             "events_dropped",

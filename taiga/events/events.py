@@ -1,26 +1,33 @@
 """The public emission API: every event leaves the backend through ``emit_event``.
 
-Keeping one exit point means it could later write to an outbox table in the same
-transaction instead of calling the broker directly (DESIGN.md 7).
+Guarantee: an event emitted ``on_commit`` (the default) is written to the outbox in the
+transaction of the change that caused it, so it exists if and only if that change was
+saved, and the relay (``taiga.events.relay``) delivers it to the broker at least once,
+whatever fails in between. Live notifications leave at once instead, before the commit, as
+the seed says: they bypass the outbox and are sent on a best-effort basis.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
-from functools import partial
 from typing import Any, Final, Literal
 
-from django.db import models, transaction
+import orjson
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 
 from . import backends
 from .middleware import get_current_session_id
+from .models import OutboxEvent
 from .registry import type_name_for
+from .relay import get_relay
 
 logger = logging.getLogger(__name__)
 
 ChangeType = Literal["create", "change", "delete"]
 CHANGE_TYPES: Final = frozenset({"create", "change", "delete"})
+_BULK_TYPES: Final = frozenset({"change", "delete"})
 
 
 class _CurrentSession:
@@ -40,29 +47,31 @@ def emit_event(
     session_id: str | _CurrentSession | None = CURRENT_SESSION,
     on_commit: bool = True,
     using: str | None = None,
-) -> None:
-    """Send ``{"session_id", "data"}`` on ``routing_key``.
+) -> str:
+    """Send ``{"session_id", "data", "event_id"}`` on ``routing_key``; returns the event_id.
 
-    With ``on_commit`` (the default) the event leaves only once the current transaction
-    commits, and not at all if it rolls back; outside a transaction it leaves at once.
-    ``session_id`` defaults to the ``x-session-id`` of the current request. A broker
-    failure is logged, never raised: it must not break the user's request.
+    With ``on_commit`` (the default) the event is written to the outbox of database
+    ``using`` in the current transaction and leaves once it commits, not at all if it rolls
+    back; outside a transaction it leaves at once. ``session_id`` defaults to the
+    ``x-session-id`` of the current request. The broker is never waited for: a broker that
+    is down delays the event, never the user's request.
     """
     if session_id is CURRENT_SESSION:
         session_id = get_current_session_id()
-    message = {"session_id": session_id, "data": data}
-    send = partial(_send, routing_key, message)
+    event_id = uuid.uuid4().hex
+    message = {"session_id": session_id, "data": data, "event_id": event_id}
     if on_commit:
-        transaction.on_commit(send, using=using)
+        using = using or DEFAULT_DB_ALIAS
+        OutboxEvent.objects.using(using).create(
+            event_id=event_id, routing_key=routing_key, message=orjson.dumps(message).decode()
+        )
+        transaction.on_commit(get_relay(using).committed, using=using)
     else:
-        send()
-
-
-def _send(routing_key: str, message: dict[str, Any]) -> None:
-    try:
-        backends.publish(routing_key, message)
-    except Exception:
-        logger.exception("could not emit event on %s", routing_key)
+        try:
+            backends.publish(routing_key, message)
+        except Exception:
+            logger.exception("could not emit event on %s", routing_key)
+    return event_id
 
 
 def changes_routing_key(project_id: int, type_name: str) -> str:
@@ -97,9 +106,13 @@ def emit_event_for_ids(
     type: ChangeType = "change",
     session_id: str | _CurrentSession | None = CURRENT_SESSION,
 ) -> None:
-    """Emit one event for a bulk operation: ``pk`` is the list of affected ids."""
-    if type not in CHANGE_TYPES:
-        raise ValueError(f"type must be one of {sorted(CHANGE_TYPES)}, got {type!r}")
+    """Emit one event for a bulk operation: ``pk`` is the list of affected ids.
+
+    For ``change`` and ``delete`` only: a created object gets an event of its own
+    (``emit_event_for_model``), as the seed's clients fetch one ``pk`` per ``create``.
+    """
+    if type not in _BULK_TYPES:
+        raise ValueError(f"type must be one of {sorted(_BULK_TYPES)}, got {type!r}")
     data = {"type": type, "matches": content_type, "pk": list(ids)}
     emit_event(changes_routing_key(project_id, content_type), data, session_id=session_id)
 
@@ -160,11 +173,8 @@ def emit_live_notification_for_model(
     )
 
 
-def emit_system_notification(title: str, description: str) -> None:
-    """Send a system-wide message on ``notifications``, at once and with no session."""
-    emit_event(
-        "notifications",
-        {"title": title, "desc": description},
-        session_id=None,
-        on_commit=False,
-    )
+def emit_system_notification(title: str, description: str) -> str:
+    """Send a system-wide message on ``notifications``, with no session; returns its
+    event_id. It goes through the outbox, so that whichever process runs the relay
+    delivers it, and at once unless called inside a transaction."""
+    return emit_event("notifications", {"title": title, "desc": description}, session_id=None)

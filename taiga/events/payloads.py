@@ -16,16 +16,40 @@ def split_to_fit(
     message: dict[str, Any], encode: Callable[[dict[str, Any]], bytes], limit: int
 ) -> list[bytes]:
     """Encode ``message``, splitting a bulk ``data.pk`` list into as many messages as needed
-    for each to stay within ``limit`` bytes. Raises MessageTooLarge if it cannot fit."""
+    for each to stay within ``limit`` bytes. Raises MessageTooLarge if it cannot fit.
+
+    Each part of a split message gets an ``event_id`` of its own (the message's with
+    ``:1``, ``:2``… added), so that consumers which drop repeated ids keep every part.
+    """
     body = encode(message)
     if len(body) <= limit:
         return [body]
+    event_id = message.get("event_id")
+    if not isinstance(event_id, str):
+        return [encode(part) for part in _split(message, encode, limit)]
+    # Sized with the longest suffix a part can get, then numbered.
+    parts = _split({**message, "event_id": f"{event_id}:{_MAX_PARTS}"}, encode, limit)
+    return [
+        encode({**part, "event_id": f"{event_id}:{number}"}) for number, part in enumerate(parts, 1)
+    ]
+
+
+_MAX_PARTS = 999_999
+
+
+def _split(
+    message: dict[str, Any], encode: Callable[[dict[str, Any]], bytes], limit: int
+) -> list[dict[str, Any]]:
+    size = len(encode(message))
+    if size <= limit:
+        return [message]
     data = message.get("data")
     pks = data.get("pk") if isinstance(data, dict) else None
     if not isinstance(pks, list) or len(pks) < 2:
-        raise MessageTooLarge(f"message of {len(body)} bytes exceeds the {limit}-byte limit")
+        raise MessageTooLarge(f"message of {size} bytes exceeds the {limit}-byte limit")
     half = len(pks) // 2
-    parts = []
-    for chunk in (pks[:half], pks[half:]):
-        parts.extend(split_to_fit({**message, "data": {**data, "pk": chunk}}, encode, limit))
-    return parts
+    return [
+        part
+        for chunk in (pks[:half], pks[half:])
+        for part in _split({**message, "data": {**data, "pk": chunk}}, encode, limit)
+    ]

@@ -28,6 +28,18 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers wait their turn instead of failing with "database is locked": a
+    # transaction takes the write lock when it begins (so it never has to upgrade a read
+    # lock, which SQLite refuses under contention), waits up to 20 s for it, and readers
+    # do not block the writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -120,6 +132,14 @@ EVENTS_PUSH_BACKEND = os.environ.get(
     "EVENTS_PUSH_BACKEND", "taiga.events.backends.memory.EventsPushBackend"
 )
 EVENTS_PUSH_BACKEND_URL = os.environ.get("EVENTS_PUSH_BACKEND_URL", "")
+# The outbox relay (docs/EVENTS.md): in each web process unless relayed apart
+# (manage.py events_relay); how long its lease lasts, how often it looks for rows other
+# processes wrote (SQLite; PostgreSQL wakes it at their commits), and how long an event no
+# queue takes is retried before it is dropped with a warning.
+EVENTS_RELAY_IN_PROCESS = _env_bool("EVENTS_RELAY_IN_PROCESS", True)
+EVENTS_RELAY_LEASE_SECONDS = float(os.environ.get("EVENTS_RELAY_LEASE_SECONDS", "10"))
+EVENTS_RELAY_POLL_SECONDS = float(os.environ.get("EVENTS_RELAY_POLL_SECONDS", "1"))
+EVENTS_OUTBOX_UNROUTABLE_SECONDS = float(os.environ.get("EVENTS_OUTBOX_UNROUTABLE_SECONDS", "60"))
 TAIGA_EVENTS_URL = os.environ.get("TAIGA_EVENTS_URL", "ws://localhost:8888/events")
 # The front end that live notifications link to ({TAIGA_FRONT_URL}/project/{slug}/us/{ref}…).
 TAIGA_FRONT_URL = os.environ.get("TAIGA_FRONT_URL", "http://localhost:9000")

@@ -34,6 +34,11 @@ class MemoryBus:
 
         return unsubscribe
 
+    @property
+    def subscribed(self) -> bool:
+        """Whether anyone in this process listens."""
+        return bool(self._subscribers)
+
     def publish(self, routing_key: str, body: bytes) -> int:
         """Hand the message to every subscriber; returns how many there were."""
         subscribers = self._subscribers

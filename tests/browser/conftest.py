@@ -22,6 +22,7 @@ from taiga_events.config import Config
 # ``stack`` and ``broker_factory`` are redefined below.
 from tests.e2e.conftest import *  # noqa: F403
 from tests.e2e.conftest import Stack
+from tests.outbox import discard_pending_events, in_thread
 from tests.services import REQUIRED
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -86,6 +87,7 @@ async def stack(
 ) -> AsyncIterator[BrowserStack]:
     """The e2e stack (live backend, real gateway), whose gateway can be restarted and which
     the board page connects to."""
+    await in_thread(discard_pending_events)
     api = f"{live_server.url}/api/v1"
     config = Config(secret=django_settings.SECRET_KEY, host="127.0.0.1", port=0, api_url=api)
     gateway = RestartableGateway(config, broker_factory)

@@ -17,6 +17,7 @@ from taiga.projects.services import values
 from taiga.users.models import User
 from tests.browser.conftest import BrowserStack
 from tests.e2e.conftest import PASSWORD
+from tests.outbox import in_thread
 
 # The page waits on the network and the gateway: more than Playwright's 5 s default.
 expect.set_options(timeout=10_000)
@@ -212,7 +213,7 @@ async def test_an_assignment_notifies_the_assignee(
     )
 
     # A system-wide message (`notifications`) is a toast too.
-    emit_system_notification("Maintenance", "At 2 AM UTC")
+    await in_thread(emit_system_notification, "Maintenance", "At 2 AM UTC")
     await expect(bob.locator(".toast", has_text="Maintenance")).to_contain_text("At 2 AM UTC")
 
     await entry.get_by_role("button", name="Mark read").click()

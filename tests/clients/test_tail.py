@@ -81,7 +81,9 @@ async def test_tail_json_prints_the_raw_frames(stack: Stack, capsys) -> None:
     async with tailing(argv) as (task, _):
         pk = await create_story(stack, token, session_id="curl")
         assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
-    assert orjson.loads(capsys.readouterr().out) == {
+    frame = orjson.loads(capsys.readouterr().out)
+    assert len(frame.pop("event_id")) == 32
+    assert frame == {
         "routing_key": f"changes.project.{project}.userstories.userstory",
         "session_id": "curl",
         "data": {"type": "create", "matches": "userstories.userstory", "pk": pk},

@@ -22,6 +22,7 @@ from taiga_events.brokers.memory import MemoryBroker
 from taiga_events.brokers.postgresql import PostgresBroker
 from taiga_events.brokers.rabbitmq import RabbitMQBroker
 from taiga_events.config import Config
+from tests.outbox import discard_pending_events, in_thread
 
 PASSWORD = "123123"
 BACKENDS = "taiga.events.backends.{}.EventsPushBackend"
@@ -103,7 +104,10 @@ async def send(ws: ClientConnection, **command: object) -> dict:
 
 
 async def receive(ws: ClientConnection) -> dict:
-    return orjson.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    """The next frame, without the random ``event_id`` of this backend's events."""
+    frame = orjson.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    frame.pop("event_id", None)
+    return frame
 
 
 @pytest.fixture
@@ -138,6 +142,7 @@ def gateway_settings() -> dict[str, object]:
 async def stack(
     live_server, project: Project, status_id: int, broker_factory, gateway_settings
 ) -> AsyncIterator[Stack]:
+    await in_thread(discard_pending_events)
     api = f"{live_server.url}/api/v1"
     config = Config(
         secret=django_settings.SECRET_KEY,

@@ -77,6 +77,35 @@ async def test_make_run_serves_the_printed_commands(tmp_path: Path) -> None:
                     "pk": created.body["id"],
                 },
             }
+            # The seed's command, from a second shell, reaches the clients of make run.
+            await send(ws, cmd="auth", data={"token": token})
+            assert await send(ws, cmd="subscribe", routing_key="notifications", id=2) == {
+                "cmd": "ack",
+                "id": 2,
+            }
+            command = await asyncio.create_subprocess_exec(
+                str(ROOT / ".venv/bin/python"),
+                "manage.py",
+                "emit_notification_message",
+                "--title",
+                "Maintenance",
+                "--desc",
+                "System will be down for maintenance at 2 AM UTC",
+                cwd=ROOT,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            said, _ = await asyncio.wait_for(command.communicate(), timeout=60)
+            assert said.decode() == "sent notification 'Maintenance': delivered to the broker\n"
+            assert await receive(ws) == {
+                "routing_key": "notifications",
+                "session_id": None,
+                "data": {
+                    "title": "Maintenance",
+                    "desc": "System will be down for maintenance at 2 AM UTC",
+                },
+            }
         os.killpg(process.pid, signal.SIGINT)
         rest = await asyncio.wait_for(process.stdout.read(), timeout=30)
         # make passes Ctrl-C on to the server, then ends itself by the same signal.

@@ -7,8 +7,6 @@ his notify policy is ``all``, the live notification; the system message of
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from django.core.management import call_command
 from websockets.asyncio.client import ClientConnection
@@ -19,6 +17,7 @@ from taiga.projects.notifications.choices import NotifyLevel
 from taiga.projects.notifications.policies import set_notify_level
 from taiga.users.models import User
 from tests.e2e.conftest import Stack, receive, send
+from tests.outbox import in_thread
 
 
 async def _following(stack: Stack, username: str, *patterns: str) -> ClientConnection:
@@ -59,7 +58,7 @@ async def test_an_assignment_reaches_the_assignee_live_and_as_web_notification(
 
     # The live notification leaves before the commit, the web notification after it.
     live, web = await receive(ws), await receive(ws)
-    entry = await asyncio.to_thread(
+    entry = await in_thread(
         lambda: HistoryEntry.objects.get(object_id=story["id"], type="create").pk
     )
     assert live == {
@@ -100,7 +99,7 @@ async def test_a_system_message_reaches_authenticated_clients(
 ) -> None:
     ws = await _following(stack, "bob", "notifications")
 
-    await asyncio.to_thread(
+    await in_thread(
         call_command,
         "emit_notification_message",
         "--title",

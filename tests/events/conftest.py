@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
+from taiga.events.models import OutboxEvent
 from taiga.projects import services as project_services
 from taiga.projects.models import Project
 from taiga.users.models import User
@@ -12,7 +13,20 @@ from taiga_events.brokers.memory import bus
 
 
 class Captured(list):
-    """(routing_key, envelope) of every event published on the in-process bus."""
+    """(routing_key, envelope) of every event published on the in-process bus; the
+    envelope's ``event_id`` is checked and kept apart, in ``event_ids``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.event_ids: list[str] = []
+
+    def capture(self, routing_key: str, body: bytes) -> None:
+        envelope = orjson.loads(body)
+        event_id = envelope.pop("event_id", None)
+        if event_id is not None:
+            assert isinstance(event_id, str) and event_id, envelope
+            self.event_ids.append(event_id)
+        self.append((routing_key, envelope))
 
     def keys(self) -> list[str]:
         return [routing_key for routing_key, _ in self]
@@ -22,9 +36,12 @@ class Captured(list):
 
 
 @pytest.fixture
-def events() -> Iterator[Captured]:
+def events(transactional_db) -> Iterator[Captured]:
+    """What is published from now on: events the fixtures emitted before are discarded
+    (with no consumer in the process, they would wait in the outbox for one)."""
+    OutboxEvent.objects.all().delete()
     captured = Captured()
-    unsubscribe = bus.subscribe(lambda key, body: captured.append((key, orjson.loads(body))))
+    unsubscribe = bus.subscribe(captured.capture)
     yield captured
     unsubscribe()
 

@@ -286,6 +286,23 @@ async def test_a_client_that_stops_reading_is_closed_and_others_are_unaffected(
     )
 
 
+# At-least-once delivery from the outbox ------------------------------------------------
+
+
+async def test_an_event_published_twice_is_delivered_once(gateway: GatewayUnderTest) -> None:
+    client = await gateway.client()
+    await client.auth(1)
+    await client.subscribe("notifications")
+    for event_id in ("a", "a", "b", "a"):
+        body = {"session_id": None, "data": {"n": event_id}, "event_id": event_id}
+        gateway.bus.publish("notifications", orjson.dumps(body))
+    assert [(await client.recv())["event_id"] for _ in range(2)] == ["a", "b"]
+    # Nothing else came: the pong is next.
+    pong = await client.send(cmd="ping")
+    assert pong["cmd"] == "pong"
+    assert gateway.running.gateway.metrics.duplicates_dropped == 2
+
+
 # Health, metrics, drain ----------------------------------------------------------------
 
 
@@ -314,6 +331,7 @@ async def test_healthz_and_metrics_on_the_app_port(gateway: GatewayUnderTest) ->
         ("taiga_events_authenticated_connections", ()): 1,
         ("taiga_events_subscriptions", ()): 2,
         ("taiga_events_events_received_total", ()): 2,
+        ("taiga_events_events_duplicate_total", ()): 0,
         ("taiga_events_frames_sent_total", ()): 1,
         ("taiga_events_events_dropped_total", (("reason", "not_json"),)): 1,
         ("taiga_events_slow_client_closes_total", ()): 0,

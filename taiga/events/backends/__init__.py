@@ -1,8 +1,10 @@
 """The process-wide push backend, chosen by ``EVENTS_PUSH_BACKEND`` and its URL.
 
-``publish`` is where every event leaves: inline for the in-process backend, through the
-background sender (taiga.events.sender) for a backend that does network I/O. The state is
-per process: after a fork the child builds its own connection and thread.
+The relay (``taiga.events.relay``) publishes the outbox through it. ``publish`` is where
+the events that bypass the outbox (live notifications) leave: inline for the in-process
+backend, through the background sender (``taiga.events.sender``) for a backend that does
+network I/O. The state is per process: after a fork the child builds its own connection
+and thread.
 """
 
 from __future__ import annotations
@@ -109,8 +111,12 @@ def flush(timeout: float | None = None) -> bool:
 
 
 def reset_events_backend() -> None:
-    """Send what is queued, close the backend; the next event uses the settings as they are."""
+    """Stop the relay, send what is queued, close the backend; the next event uses the
+    settings as they are."""
     global _backend, _sender
+    from ..relay import stop_relays
+
+    stop_relays()
     with _lock:
         backend, sender, same_process = _backend, _sender, _pid == os.getpid()
         _backend = _sender = None

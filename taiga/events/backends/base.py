@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 
@@ -29,10 +29,20 @@ class BaseEventsPushBackend(abc.ABC):
     def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
         """Publish ``message`` on ``routing_key``."""
 
-    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        """Publish several ``(routing_key, message)`` in order; backends may do it faster."""
+    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> Collection[int]:
+        """Publish several ``(routing_key, message)`` in order; backends may do it faster.
+
+        Returns the positions in ``batch`` of the messages the broker took but could route
+        to no queue (a backend that cannot tell returns none): the relay keeps those.
+        """
         for routing_key, message in batch:
             self.emit_event(message, routing_key=routing_key)
+        return ()
+
+    def reaches_consumers(self) -> bool:
+        """Whether publishing from this process can reach anyone (the memory bus: only in the
+        process that runs the gateway)."""
+        return True
 
     def close(self) -> None:
         """Release the connection; the backend may be used again afterwards."""

@@ -8,7 +8,7 @@ notifications) and would tie event delivery to the ORM's connection handling.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -51,7 +51,7 @@ class EventsPushBackend(BaseEventsPushBackend):
     def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
         self.emit_events([(routing_key, message)])
 
-    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> Collection[int]:
         payloads = [
             payload
             for routing_key, message in batch
@@ -66,6 +66,7 @@ class EventsPushBackend(BaseEventsPushBackend):
                 # The connection may have died since the last event: one fresh attempt.
                 self._close_connection()
                 self._notify(payloads)
+        return ()  # NOTIFY cannot tell whether anyone listens
 
     def _notify(self, payloads: list[bytes]) -> None:
         if self._connection is None or self._connection.closed:

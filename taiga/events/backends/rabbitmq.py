@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import aio_pika
@@ -50,25 +50,28 @@ class EventsPushBackend(BaseEventsPushBackend):
             if self._connection is None:
                 self._connection = await aio_pika.connect_robust(self.url, timeout=5)
             if self._exchange is None or self._exchange.channel.is_closed:
-                channel = await self._connection.channel(publisher_confirms=True)
+                # A message no queue takes comes back: the caller decides what that means.
+                channel = await self._connection.channel(
+                    publisher_confirms=True, on_return_raises=True
+                )
                 self._exchange = await channel.declare_exchange(
                     EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
                 )
             return self._exchange
 
-    async def _publish(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    async def _publish(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> list[int]:
         try:
             exchange = await self._get_exchange()
         except BaseException:
             await self._disconnect()
             raise
         try:
-            await _publish_on(exchange, batch)
+            return await _publish_on(exchange, batch)
         except aio_pika.exceptions.ChannelClosed:
             # The exchange auto-deletes when the last gateway unbinds, and publishing to a
             # missing exchange closes the channel: declare it again on a new channel, once.
             self._exchange = None
-            await _publish_on(await self._get_exchange(), batch)
+            return await _publish_on(await self._get_exchange(), batch)
 
     async def _disconnect(self) -> None:
         connection, self._connection, self._exchange = self._connection, None, None
@@ -78,10 +81,10 @@ class EventsPushBackend(BaseEventsPushBackend):
     def emit_event(self, message: dict[str, Any], *, routing_key: str) -> None:
         self.emit_events([(routing_key, message)])
 
-    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    def emit_events(self, batch: Sequence[tuple[str, dict[str, Any]]]) -> Collection[int]:
         future = asyncio.run_coroutine_threadsafe(self._publish(batch), self._event_loop())
         try:
-            future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+            return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
         except BaseException:
             future.cancel()
             raise
@@ -99,15 +102,24 @@ class EventsPushBackend(BaseEventsPushBackend):
 
 async def _publish_on(
     exchange: aio_pika.abc.AbstractExchange, batch: Sequence[tuple[str, dict[str, Any]]]
-) -> None:
-    """Publish in order and wait for all the broker's confirms together."""
-    await asyncio.gather(
+) -> list[int]:
+    """Publish in order and wait for all the broker's confirms together; returns the
+    positions of the messages that no queue took (``mandatory``: the broker says so)."""
+    outcomes = await asyncio.gather(
         *(
             exchange.publish(
                 aio_pika.Message(orjson.dumps(message), content_type="application/json"),
                 routing_key=routing_key,
-                mandatory=False,  # no gateway bound yet is normal, not an error
+                mandatory=True,
             )
             for routing_key, message in batch
-        )
+        ),
+        return_exceptions=True,
     )
+    unroutable = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, aio_pika.exceptions.PublishError):  # returned, not nacked
+            unroutable.append(index)
+        elif isinstance(outcome, BaseException):
+            raise outcome
+    return unroutable

@@ -23,7 +23,8 @@ from django.core.wsgi import get_wsgi_application
 
 from taiga.auth.tokens import issue_access_token
 from taiga.demo.data import DemoData, load_demo_data
-from taiga.events.backends import backend_url
+from taiga.events.backends import backend_url, get_events_backend
+from taiga.events.relay import get_relay
 from taiga_events import app as gateway_app
 from taiga_events.brokers.base import Broker
 from taiga_events.config import Config
@@ -95,6 +96,12 @@ class Command(BaseCommand):
             running = await gateway_app.start(config, broker)
         except OSError as exc:
             raise CommandError(f"cannot start the gateway: {exc}") from None
+        # What waits in the outbox (the demo data's events, those of other processes) goes
+        # out before anyone connects; then the relay publishes what other processes write.
+        # Only this process can reach the in-process bus: it needs no lease for that.
+        relay = get_relay()
+        await asyncio.to_thread(relay.relay_pass, leased=get_events_backend().blocking)
+        relay.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -103,6 +110,7 @@ class Command(BaseCommand):
         sys.stdout.flush()
         await stop.wait()
         self.stdout.write("\nShutting down…")
+        await asyncio.to_thread(relay.stop)
         await running.stop()
 
     def _banner(self, config: Config, demo: DemoData, http_port: int, broker: str) -> str:
