@@ -3,9 +3,11 @@
  * (columns), swimlanes (rows), user stories (cards) and members, and the changes made on it.
  *
  * Change events (`changes.project.{id}.…`) are applied by fetching what they name, as the
- * seed's guide says: one story per id, also for a bulk event's `pk` list; the whole board
- * when statuses or swimlanes change. Answers that arrive late are dropped: a story fetched
- * before a newer fetch, a change of the page's own or a reload of the board is not shown.
+ * seed's guide says: one story per id, also for a bulk event's `pk` list; the list of
+ * stories when tasks change (cards count their tasks) or a bulk event names many; the
+ * whole board when statuses or swimlanes change. Answers that arrive late are dropped: a
+ * story fetched before a newer fetch, a change of the page's own or a reload of the board
+ * is not shown.
  * The page's own changes are applied from the API's answers (moves at once, then from the
  * answer); their events are not delivered to the page.
  *
@@ -15,13 +17,15 @@
 import { ApiError } from './api.js';
 
 const STORY = 'userstories.userstory';
+// Changes of these change the stories' task counts.
+const TASK = 'tasks.task';
 // Changes of these reshape the board: it is loaded again.
 const RESHAPING = new Set([
   'projects.userstorystatus',
   'projects.swimlane',
   'projects.swimlaneuserstorystatus',
 ]);
-// A bulk event naming more stories than this reloads them all instead of one by one.
+// A bulk event naming more stories than this fetches the list instead of one by one.
 const MOST_FETCHED_ONE_BY_ONE = 25;
 
 /**
@@ -164,9 +168,11 @@ export class Board {
     const fetched = new Set();
     const deleted = [];
     let reshaped = false;
+    let tasks = false;
     for (const { routingKey, data } of events) {
       if (!routingKey.startsWith(prefix)) continue;
       if (RESHAPING.has(data.matches)) reshaped = true;
+      if (data.matches === TASK) tasks = true;
       if (data.matches !== STORY) continue;
       for (const id of [data.pk].flat()) {
         if (data.type === 'delete') {
@@ -177,14 +183,46 @@ export class Board {
         }
       }
     }
-    if (reshaped || fetched.size > MOST_FETCHED_ONE_BY_ONE) {
+    if (reshaped) {
       this.refresh();
       return;
     }
     const gone = deleted.filter((id) => this.stories.has(id));
     for (const id of deleted) this.#forget(id);
     if (gone.length) this.#onChange(gone);
-    if (fetched.size) this.refetch([...fetched], { remote: true });
+    if (tasks || fetched.size > MOST_FETCHED_ONE_BY_ONE) this.#refetchAll();
+    else if (fetched.size) this.refetch([...fetched], { remote: true });
+  }
+
+  /**
+   * Fetch the list of stories again and show what changed in it, as changed by others.
+   * Stories changed meanwhile (a newer fetch, the page's own change) keep that version.
+   */
+  async #refetchAll() {
+    const epoch = this.#epoch;
+    const tickets = new Map([...this.stories.keys()].map((id) => [id, this.#ticket(id)]));
+    let stories;
+    try {
+      stories = await this.#api.get(`/userstories?project=${this.project.id}`);
+    } catch (error) {
+      if (epoch === this.#epoch) this.#onError(error);
+      return;
+    }
+    if (epoch !== this.#epoch) return;
+    const changed = [];
+    const listed = new Set();
+    for (const story of stories) {
+      listed.add(story.id);
+      if (this.#tickets.get(story.id) !== tickets.get(story.id)) continue;
+      if (JSON.stringify(this.stories.get(story.id)) === JSON.stringify(story)) continue;
+      this.stories.set(story.id, story);
+      changed.push(story.id);
+    }
+    for (const [id, ticket] of tickets) {
+      if (listed.has(id) || this.#tickets.get(id) !== ticket) continue;
+      if (this.stories.delete(id)) changed.push(id);
+    }
+    if (changed.length) this.#onChange(changed);
   }
 
   /**
