@@ -36,16 +36,21 @@ async def open_board(
     await page.goto(f"{stack.site}/")
     await expect(page.locator(".grid")).to_be_visible()
     if username:
-        if not await page.locator("#password-fields").is_visible():
-            await page.click("#password-toggle")  # folded away on narrow screens
-        await page.fill("#username", username)
-        await page.fill("#password", PASSWORD)
-        await page.click("#sign-in-form button[type=submit]")
-        await expect(page.locator("#whoami")).to_have_text(username)
-        # Members may add stories: shown once the board is loaded with their permissions.
-        await expect(page.locator(".add-story").first).to_be_attached()
+        await sign_in(page, username)
     await expect(page.locator("#connection")).to_have_attribute("data-state", "open")
     return page
+
+
+async def sign_in(page: Page, username: str) -> None:
+    """Sign in through the form; returns once the board is loaded for the member."""
+    if not await page.locator("#password-fields").is_visible():
+        await page.click("#password-toggle")  # folded away on narrow screens
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("#sign-in-form button[type=submit]")
+    await expect(page.locator("#whoami")).to_have_text(username)
+    # Members may add stories: shown once the board is loaded with their permissions.
+    await expect(page.locator(".add-story").first).to_be_attached()
 
 
 def cell(page: Page, status: Place, swimlane: Place) -> Locator:

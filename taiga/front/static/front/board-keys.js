@@ -119,13 +119,14 @@ export class BoardKeys {
   }
 
   /**
-   * The cards shown in a cell, in order (none in a collapsed swimlane).
+   * The cards shown in a cell, in order (none in a collapsed swimlane, or in a column not
+   * shown on a narrow screen).
    *
    * @param {HTMLElement | null} cell
    * @returns {HTMLElement[]}
    */
   #cardsOf(cell) {
-    if (!cell || cell.hidden) return [];
+    if (!cell || cell.offsetParent === null) return [];
     const list = cell.querySelector('.cards');
     return [.../** @type {HTMLCollectionOf<HTMLElement>} */ (list.children)];
   }

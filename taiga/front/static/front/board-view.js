@@ -131,7 +131,9 @@ export class BoardView {
    */
   highlight({ id, ref }) {
     const story = [...this.#board.stories.values()].find((s) => s.id === id || s.ref === ref);
-    const element = story && this.#cards.get(story.id)?.element;
+    if (!story) return;
+    this.#tabs.show(story.status); // where one column shows at a time
+    const element = this.#cards.get(story.id)?.element;
     if (!element?.isConnected) return;
     for (const other of this.#root.querySelectorAll('.card.highlight')) {
       other.classList.remove('highlight');
@@ -363,22 +365,39 @@ export class BoardView {
   }
 
   /**
-   * Where a drop at a point of the screen would put the dragged story: a cell that takes
-   * drops, before the first card whose middle is below the point.
+   * Where a drop at a point of the screen would put the dragged story: in a cell, before
+   * the first card whose middle is below the point; on a column's tab (one column at a
+   * time), last in that column, in the story's swimlane.
    *
    * @param {number} x
    * @param {number} y
+   * @returns {{target: HTMLElement, before?: HTMLElement, place: import('./card.js').Place}
+   *   | null}
    */
   #dropPlace(x, y) {
-    const cell = document.elementFromPoint(x, y)?.closest('.cell');
-    if (!cell || !this.#root.contains(cell) || !this.#board.can('modify_us')) return null;
+    const story = this.#board.stories.get(this.#dragged);
+    const hit = document.elementFromPoint(x, y);
+    const tab = /** @type {HTMLElement | null} */ (hit?.closest('.column-tab'));
+    if (story && tab) {
+      const place = { status: Number(tab.dataset.status), swimlane: story.swimlane ?? null };
+      return { target: tab, place };
+    }
+    const cell = /** @type {HTMLElement | null} */ (hit?.closest('.cell'));
+    if (!story || !cell || !this.#root.contains(cell)) return null;
     const list = cell.querySelector('.cards');
-    const before = [...list.children].find((card) => {
-      if (Number(card.dataset.id) === this.#dragged) return false;
-      const box = card.getBoundingClientRect();
-      return y < box.top + box.height / 2;
-    });
-    return { cell, before: /** @type {HTMLElement | undefined} */ (before) };
+    const before = /** @type {HTMLElement | undefined} */ (
+      [...list.children].find((card) => {
+        if (Number(card.dataset.id) === story.id) return false;
+        const box = card.getBoundingClientRect();
+        return y < box.top + box.height / 2;
+      })
+    );
+    const place = {
+      status: Number(cell.dataset.status),
+      swimlane: cell.dataset.swimlane === '' ? null : Number(cell.dataset.swimlane),
+      before: before ? Number(before.dataset.id) : null,
+    };
+    return { target: cell, before, place };
   }
 
   /**
@@ -387,10 +406,10 @@ export class BoardView {
    */
   #dragOver(x, y) {
     this.#clearDropMarks();
-    const place = this.#dropPlace(x, y);
-    if (!place) return;
-    place.cell.classList.add('drop-target');
-    place.before?.classList.add('drop-before');
+    const drop = this.#dropPlace(x, y);
+    if (!drop) return;
+    drop.target.classList.add('drop-target');
+    drop.before?.classList.add('drop-before');
   }
 
   /**
@@ -398,20 +417,14 @@ export class BoardView {
    * @param {number} y
    */
   #dropAt(x, y) {
-    const place = this.#dropPlace(x, y);
+    const drop = this.#dropPlace(x, y);
     const id = this.#dragged;
     this.#endDrag();
-    if (!place || id === null) return;
-    const { cell, before } = place;
-    this.#board.move(id, {
-      status: Number(cell.dataset.status),
-      swimlane: cell.dataset.swimlane === '' ? null : Number(cell.dataset.swimlane),
-      before: before ? Number(before.dataset.id) : null,
-    });
+    if (drop && id !== null) this.#board.move(id, drop.place);
   }
 
   #clearDropMarks() {
-    for (const element of this.#root.querySelectorAll('.drop-target, .drop-before')) {
+    for (const element of document.querySelectorAll('.drop-target, .drop-before')) {
       element.classList.remove('drop-target', 'drop-before');
     }
   }

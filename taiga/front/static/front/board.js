@@ -9,7 +9,8 @@
  * story fetched before a newer fetch, a change of the page's own or a reload of the board
  * is not shown.
  * The page's own changes are applied from the API's answers (moves at once, then from the
- * answer); their events are not delivered to the page.
+ * answer); their events are not delivered to the page. Moves are sent one after another,
+ * in the order they were made, however quickly they follow each other.
  *
  * @module board
  */
@@ -52,8 +53,9 @@ export class Board {
   members = new Map();
   /** @type {Map<number, any>} User story by id. */
   stories = new Map();
-  /** @type {Set<number>} Stories being moved: sent, and not answered yet. */
-  moving = new Set();
+  /** @type {Map<number, number>} Stories being moved: how many moves of each are not
+   * answered yet. */
+  moving = new Map();
 
   #api;
   #onChange;
@@ -66,6 +68,8 @@ export class Board {
   #loading = null;
   /** @type {any[]} Events that arrived during a load, applied after it. */
   #deferred = [];
+  /** @type {Promise<void>} The last move sent: the next one waits for its answer. */
+  #sending = Promise.resolve();
 
   /**
    * @param {object} options
@@ -347,12 +351,18 @@ export class Board {
       swimlane,
       kanban_order: between(previous?.kanban_order, next?.kanban_order),
     });
-    this.moving.add(id);
+    this.moving.set(id, (this.moving.get(id) ?? 0) + 1);
     this.#onChange([]);
+    const sent = this.#sending.then(() =>
+      this.#sendMove(id, { status, swimlane, after: previous }),
+    );
+    this.#sending = sent.catch(() => {});
     try {
-      await this.#sendMove(id, { status, swimlane, after: previous });
+      await sent;
     } finally {
-      this.moving.delete(id);
+      const left = this.moving.get(id) - 1;
+      if (left > 0) this.moving.set(id, left);
+      else this.moving.delete(id);
       this.#onChange([]);
     }
   }
@@ -369,11 +379,14 @@ export class Board {
       bulk_userstories: [id],
     };
     if (after) body.after_userstory_id = after.id;
+    // A later move of the same story, made meanwhile, is what to show of it.
+    let superseded = false;
     try {
       const orders = await this.#api.post('/userstories/bulk_update_kanban_order', body);
+      superseded = this.moving.get(id) > 1;
       for (const order of orders) {
         const current = this.stories.get(order.id);
-        if (current) this.#store({ ...current, ...order });
+        if (current && !(superseded && order.id === id)) this.#store({ ...current, ...order });
       }
     } catch (error) {
       this.#onError(error);
@@ -381,7 +394,7 @@ export class Board {
       return;
     }
     // A move counts a new version: fetch it, so that the next edit is not taken as stale.
-    await this.refetch([id]);
+    if (!superseded) await this.refetch([id]);
   }
 
   /** @param {any} story */

@@ -1,43 +1,52 @@
 /**
  * The columns as a row of tabs above the board, for screens narrow enough to show one
- * column at a time (the style sheet hides them elsewhere). Each names its status and
- * counts its stories; the one in view is marked (`aria-current`); choosing one scrolls the
- * board to it. Swiping the board changes columns too (it snaps to them), and the tabs
- * follow.
+ * column at a time (the style sheet hides the tabs elsewhere, and there hides the cells of
+ * the other columns: those this module marks `off-column`). Each tab names its status and
+ * counts its stories; choosing one, or swiping the board sideways, shows another column.
  *
  * @module column-tabs
  */
 
 import { h } from './dom.js';
 
+const SWIPE_PX = 60; // how far a finger goes sideways to change columns
+
 export class ColumnTabs {
   #nav;
   #scroller;
   /** @type {Map<number, {button: HTMLElement, count: HTMLElement}>} By status id. */
   #tabs = new Map();
-  #scheduled = false;
+  /** @type {number | null} The status whose column is shown. */
+  #current = null;
 
   /**
    * @param {HTMLElement} nav Where the tabs go.
-   * @param {HTMLElement} scroller The board's scrolling area, holding `.column-head`s with
-   *   a `data-status`.
+   * @param {HTMLElement} scroller The board's scrolling area, whose column headings and
+   *   cells have a `data-status`.
    */
   constructor(nav, scroller) {
     this.#nav = nav;
     this.#scroller = scroller;
-    const schedule = () => {
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      requestAnimationFrame(() => {
-        this.#scheduled = false;
-        this.#markCurrent();
-      });
-    };
-    scroller.addEventListener('scroll', schedule, { passive: true });
-    window.addEventListener('resize', schedule);
+    let start = null;
+    scroller.addEventListener(
+      'touchstart',
+      (event) => {
+        const touch = event.touches[0];
+        start = event.touches.length === 1 ? { x: touch.clientX, y: touch.clientY } : null;
+      },
+      { passive: true },
+    );
+    scroller.addEventListener('touchend', (event) => {
+      const touch = event.changedTouches[0];
+      // A card carried by the finger (touch-drag.js) is not a swipe.
+      if (!start || !this.#shown || scroller.classList.contains('touch-dragging')) return;
+      const dx = touch.clientX - start.x;
+      const dy = touch.clientY - start.y;
+      if (Math.abs(dx) > SWIPE_PX && Math.abs(dx) > 2 * Math.abs(dy)) this.#step(dx < 0 ? 1 : -1);
+    });
   }
 
-  /** @param {any[]} statuses In board order. */
+  /** @param {any[]} statuses In board order: the columns, whose cells are built anew. */
   build(statuses) {
     this.#tabs.clear();
     this.#nav.replaceChildren(
@@ -48,6 +57,7 @@ export class ColumnTabs {
           {
             type: 'button',
             class: 'column-tab',
+            'data-status': status.id,
             style: `--status-color: ${status.color || '#a9aabc'}`,
             onclick: () => this.show(status.id),
           },
@@ -58,7 +68,8 @@ export class ColumnTabs {
         return button;
       }),
     );
-    this.#markCurrent();
+    if (!this.#tabs.has(this.#current)) this.#current = statuses[0]?.id ?? null;
+    this.#mark();
   }
 
   /**
@@ -74,49 +85,43 @@ export class ColumnTabs {
   }
 
   /**
-   * Scroll the board to a status's column.
+   * Show a status's column (where one column shows at a time), from its top.
    *
    * @param {number} statusId
    */
   show(statusId) {
-    const head = this.#head(statusId);
-    if (!head) return;
-    const padding = parseFloat(getComputedStyle(this.#scroller).paddingLeft) || 0;
-    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    this.#scroller.scrollTo({
-      left: head.offsetLeft - padding,
-      behavior: smooth ? 'smooth' : 'auto',
-    });
+    if (!this.#tabs.has(statusId) || statusId === this.#current) return;
+    this.#current = statusId;
+    this.#mark();
+    this.#scroller.scrollTop = 0;
   }
 
-  /** @param {number} statusId */
-  #head(statusId) {
-    return /** @type {HTMLElement | null} */ (
-      this.#scroller.querySelector(`.column-head[data-status="${statusId}"]`)
-    );
+  /** Whether the tabs are on screen (one column at a time). */
+  get #shown() {
+    return this.#nav.offsetParent !== null;
   }
 
-  /** Mark the tab of the column nearest the board's left edge, and keep it in sight. */
-  #markCurrent() {
-    if (this.#nav.offsetParent === null) return; // not shown on this screen
-    const padding = parseFloat(getComputedStyle(this.#scroller).paddingLeft) || 0;
-    const left = this.#scroller.scrollLeft + padding;
-    let current = null;
-    let nearest = Infinity;
-    for (const id of this.#tabs.keys()) {
-      const distance = Math.abs((this.#head(id)?.offsetLeft ?? Infinity) - left);
-      if (distance < nearest) [current, nearest] = [id, distance];
+  /** @param {number} step +1: the next column, -1: the previous one. */
+  #step(step) {
+    const ids = [...this.#tabs.keys()];
+    const next = ids[ids.indexOf(this.#current) + step];
+    if (next !== undefined) this.show(next);
+  }
+
+  /** Mark the current tab and the other columns' headings and cells; keep the tab in sight. */
+  #mark() {
+    for (const element of this.#scroller.querySelectorAll('.grid [data-status]')) {
+      element.classList.toggle('off-column', Number(element.dataset.status) !== this.#current);
     }
     for (const [id, { button }] of this.#tabs) {
-      if (id !== current) {
-        button.removeAttribute('aria-current');
-        continue;
-      }
-      button.setAttribute('aria-current', 'true');
-      const nav = this.#nav;
-      if (button.offsetLeft < nav.scrollLeft) nav.scrollLeft = button.offsetLeft;
-      const right = button.offsetLeft + button.offsetWidth - nav.clientWidth;
-      if (right > nav.scrollLeft) nav.scrollLeft = right;
+      if (id === this.#current) button.setAttribute('aria-current', 'true');
+      else button.removeAttribute('aria-current');
     }
+    const button = this.#tabs.get(this.#current)?.button;
+    if (!button || !this.#shown) return;
+    const nav = this.#nav;
+    if (button.offsetLeft < nav.scrollLeft) nav.scrollLeft = button.offsetLeft;
+    const right = button.offsetLeft + button.offsetWidth - nav.clientWidth;
+    if (right > nav.scrollLeft) nav.scrollLeft = right;
   }
 }

@@ -30,6 +30,13 @@ export class TouchDrag {
   #press = null;
   /** @type {{ghost: HTMLElement, dx: number, dy: number, x: number, y: number} | null} */
   #drag = null;
+  /** @type {EventTarget | null} Where the touch began, which gets all its events. */
+  #target = null;
+  #listeners = {
+    touchmove: (/** @type {TouchEvent} */ event) => this.#move(event),
+    touchend: (/** @type {TouchEvent} */ event) => this.#finish(event, true),
+    touchcancel: (/** @type {TouchEvent} */ event) => this.#finish(event, false),
+  };
 
   /**
    * @param {HTMLElement} scroller The board's scrolling area, holding the cards.
@@ -39,9 +46,6 @@ export class TouchDrag {
     this.#scroller = scroller;
     this.#handlers = handlers;
     scroller.addEventListener('touchstart', (event) => this.#start(event), { passive: true });
-    scroller.addEventListener('touchmove', (event) => this.#move(event), { passive: false });
-    scroller.addEventListener('touchend', (event) => this.#finish(event, true));
-    scroller.addEventListener('touchcancel', (event) => this.#finish(event, false));
     scroller.addEventListener('contextmenu', (event) => {
       if (this.#press || this.#drag) event.preventDefault(); // a long press is ours
     });
@@ -56,6 +60,18 @@ export class TouchDrag {
     const { clientX: x, clientY: y } = event.touches[0];
     const timer = window.setTimeout(() => this.#lift(), HOLD_MS);
     this.#press = { card, x, y, timer };
+    // The touch's events go to where it began, even once a render has taken that out of
+    // the page (a card redrawn by a live change): they are listened to there.
+    this.#listen(target);
+  }
+
+  /** @param {EventTarget | null} target */
+  #listen(target) {
+    for (const [type, listener] of Object.entries(this.#listeners)) {
+      this.#target?.removeEventListener(type, listener);
+      target?.addEventListener(type, listener, { passive: false });
+    }
+    this.#target = target;
   }
 
   #lift() {
@@ -92,6 +108,7 @@ export class TouchDrag {
    */
   #finish(event, drop) {
     this.#cancelPress();
+    this.#listen(null);
     const drag = this.#drag;
     if (!drag) return;
     if (event.cancelable) event.preventDefault(); // no click on the card after a drag
@@ -114,7 +131,7 @@ export class TouchDrag {
     this.#handlers.over(x, y);
   }
 
-  /** While dragging, scroll the board when the finger is near an edge of it. */
+  /** While dragging, scroll the board when the finger is on it, near one of its edges. */
   #scrollNearEdges() {
     const drag = this.#drag;
     if (!drag) return;
@@ -124,8 +141,10 @@ export class TouchDrag {
       if (position > end - EDGE_PX) return SPEED_PX * (1 - (end - position) / EDGE_PX);
       return 0;
     };
-    const dx = speed(drag.x, box.left, box.right);
-    const dy = speed(drag.y, box.top, box.bottom);
+    const inside =
+      drag.x >= box.left && drag.x <= box.right && drag.y >= box.top && drag.y <= box.bottom;
+    const dx = inside ? speed(drag.x, box.left, box.right) : 0;
+    const dy = inside ? speed(drag.y, box.top, box.bottom) : 0;
     if (dx || dy) {
       this.#scroller.scrollBy(dx, dy);
       this.#handlers.over(drag.x, drag.y);
