@@ -27,7 +27,9 @@ async def test_the_filter_holds_across_live_changes(
     new, ready = layout.statuses[:2]
     owner = await stack.login("owner")
     alice_id = await user_id(stack, await stack.login("alice"))
-    await create_story(stack, owner, "Fix the login form", status=new.id, assigned_to=alice_id)
+    fix = await create_story(
+        stack, owner, "Fix the login form", status=new.id, assigned_to=alice_id
+    )
     docs = await create_story(stack, owner, "Write the docs", status=new.id)
     page = await open_board(browser, stack, "alice")
     result = page.locator("#filter-result")
@@ -74,6 +76,14 @@ async def test_the_filter_holds_across_live_changes(
     await expect(page.locator(".card .subject")).to_have_text(["Plan the sprint"])
     await expect(result).to_have_text("1 of 4 stories")
     await page.screenshot(path=str(artifacts / "board-1400-assigned-to-me.png"))
+
+    # Following a notification to a story the filter hides: the filter gives way to it.
+    await page.click("#bell")
+    entry = page.locator(".notification", has_text=f"assigned you to user story #{fix['ref']}")
+    await entry.locator(".open").click()
+    await expect(card(page, "Fix the login form")).to_have_class(re.compile(r"\bhighlight\b"))
+    mine = page.get_by_role("button", name="Assigned to me")
+    await expect(mine).to_have_attribute("aria-pressed", "false")
 
 
 async def test_cards_move_by_keyboard(stack: BrowserStack, browser, layout: Layout) -> None:

@@ -60,9 +60,7 @@ export class BoardFilter {
       this.#changed();
     });
     clear.addEventListener('click', () => {
-      input.value = '';
-      mine.setAttribute('aria-pressed', 'false');
-      this.#changed();
+      this.reset();
       input.focus();
     });
     input.addEventListener('keydown', (event) => {
@@ -88,6 +86,13 @@ export class BoardFilter {
     this.#me = user?.id ?? null;
     this.#mine.hidden = this.#me === null;
     if (this.#me === null) this.#mine.setAttribute('aria-pressed', 'false');
+    this.#changed();
+  }
+
+  /** Show every story again. */
+  reset() {
+    this.#input.value = '';
+    this.#mine.setAttribute('aria-pressed', 'false');
     this.#changed();
   }
 

@@ -125,14 +125,16 @@ export class BoardView {
   }
 
   /**
-   * Point out a story (a link to it was followed), if it is on the board.
+   * Point out a story (a link to it was followed), if it is on the board: the filter
+   * lets it through, and its column is shown where one column shows at a time.
    *
    * @param {{id?: number, ref?: number}} which
    */
   highlight({ id, ref }) {
     const story = [...this.#board.stories.values()].find((s) => s.id === id || s.ref === ref);
     if (!story) return;
-    this.#tabs.show(story.status); // where one column shows at a time
+    if (!this.#filter.matches(story, this.#board.members)) this.#filter.reset(); // renders
+    this.#tabs.show(story.status);
     const element = this.#cards.get(story.id)?.element;
     if (!element?.isConnected) return;
     for (const other of this.#root.querySelectorAll('.card.highlight')) {
