@@ -81,19 +81,21 @@ export class BoardView {
       lanes.map((lane) => [lane.id, lane.name, this.#collapsed.has(lane.id)]),
       [...board.permissions],
     ]);
-    if (layout !== this.#layout) {
+    // Built anew, the board is scrolled back to where it was once its cards are in.
+    const scrolled = layout === this.#layout ? null : [this.#root.scrollLeft, this.#root.scrollTop];
+    if (scrolled) {
       this.#layout = layout;
       this.#build(lanes);
     }
     const cells = board.cells();
     const laneCounts = new Map();
-    const totals = new Map();
+    const totals = new Map(); // by status: all its stories, and those the filter shows
     const shown = new Map();
+    const add = (counts, id, n) => counts.set(id, (counts.get(id) ?? 0) + n);
     for (const [key, cell] of this.#cells) {
       const stories = cells.get(key) ?? [];
       const visible = stories.filter((story) => this.#filter.matches(story, board.members));
       this.#fill(cell.list, visible);
-      const add = (counts, id, n) => counts.set(id, (counts.get(id) ?? 0) + n);
       add(laneCounts, cell.lane.id, visible.length);
       add(totals, cell.status.id, stories.length);
       add(shown, cell.status.id, visible.length);
@@ -120,6 +122,7 @@ export class BoardView {
     }
     const all = [...totals.values()].reduce((sum, n) => sum + n, 0);
     this.#filter.showResult([...shown.values()].reduce((sum, n) => sum + n, 0), all);
+    if (scrolled) [this.#root.scrollLeft, this.#root.scrollTop] = scrolled;
     if (focus) this.#restoreFocus(focus);
     for (const id of remote) this.#flash(this.#cards.get(id)?.element);
   }
@@ -201,9 +204,7 @@ export class BoardView {
         grid.append(cell);
       }
     }
-    const scroll = [this.#root.scrollLeft, this.#root.scrollTop];
     this.#root.replaceChildren(grid);
-    [this.#root.scrollLeft, this.#root.scrollTop] = scroll;
     this.#tabs.build(board.statuses);
   }
 
@@ -503,7 +504,7 @@ export class BoardView {
 
   /** @param {HTMLElement | undefined} element */
   #flash(element) {
-    if (!element) return;
+    if (!element?.isConnected) return; // not shown (filtered out)
     element.classList.remove('flash');
     void element.offsetWidth; // restart the animation
     element.classList.add('flash');
