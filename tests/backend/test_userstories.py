@@ -1,8 +1,11 @@
 """The user story API, exercised the way the seed's curl commands call it."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from taiga.projects import services as project_services
+from taiga.projects.tasks import services as task_services
 from taiga.projects.userstories import services
 from taiga.projects.userstories.models import UserStory
 
@@ -194,3 +197,45 @@ def test_deleting_a_project_deletes_its_stories(owner_client, story, project):
 
     assert response.status_code == 204
     assert not UserStory.objects.filter(pk=story.pk).exists()
+
+
+def add_tasks(story, *, open_tasks: int, closed_tasks: int) -> None:
+    closed = story.project.task_statuses.filter(is_closed=True).first()
+    for number in range(open_tasks + closed_tasks):
+        task_services.create_task(
+            project=story.project,
+            owner=story.owner,
+            subject=f"Task {number}",
+            user_story=story,
+            status=closed if number < closed_tasks else None,
+        )
+
+
+def test_stories_count_their_tasks_and_the_closed_ones(owner_client, story, project, owner):
+    add_tasks(story, open_tasks=2, closed_tasks=1)
+    bare = services.create_userstory(project=project, owner=owner, subject="No tasks")
+
+    listed = {s["id"]: s["task_counts"] for s in owner_client.get(URL).json()}
+    one = owner_client.get(f"{URL}/{story.pk}").json()["task_counts"]
+    patched = owner_client.patch(
+        f"{URL}/{story.pk}", data={"subject": "Renamed"}, content_type="application/json"
+    )
+
+    assert listed == {story.pk: {"total": 3, "closed": 1}, bare.pk: {"total": 0, "closed": 0}}
+    assert one == {"total": 3, "closed": 1}
+    assert patched.json()["task_counts"] == {"total": 3, "closed": 1}
+
+
+def test_counting_tasks_costs_the_list_no_query_per_story(owner_client, story, project, owner):
+    add_tasks(story, open_tasks=1, closed_tasks=1)
+    with CaptureQueriesContext(connection) as one_story:
+        owner_client.get(URL)
+    for subject in ("Second", "Third"):
+        more = services.create_userstory(project=project, owner=owner, subject=subject)
+        add_tasks(more, open_tasks=2, closed_tasks=1)
+
+    with CaptureQueriesContext(connection) as three_stories:
+        listed = owner_client.get(URL).json()
+
+    assert [s["task_counts"]["total"] for s in listed] == [2, 3, 3]
+    assert len(three_stories) == len(one_story)

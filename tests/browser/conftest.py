@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from taiga.projects.models import Project
+from taiga.projects.models import Project, Swimlane
+from taiga.projects.services import values
 from taiga_events import app
 from taiga_events.brokers.base import Broker
 from taiga_events.brokers.memory import MemoryBroker
@@ -37,6 +38,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    statuses: list[Place]
+    swimlanes: list[Place]
 
 
 class RestartableGateway:
@@ -99,9 +112,21 @@ async def stack(
 
 @pytest.fixture
 def artifacts() -> Path:
-    """Where tests leave what people look at afterwards (screenshots); gitignored."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+    """Where tests leave what people look at afterwards (screenshots of the board, in
+    ``test-artifacts/board/``); gitignored."""
+    folder = ARTIFACTS / "board"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def layout(project: Project) -> Layout:
+    """The project's statuses, and two swimlanes made for it."""
+    lanes = [values.create_value(Swimlane, project=project, name=name) for name in ("Web", "API")]
+    return Layout(
+        statuses=[Place(s.pk, s.name) for s in project.us_statuses.order_by("order", "pk")],
+        swimlanes=[Place(lane.pk, lane.name) for lane in lanes],
+    )
 
 
 @pytest.fixture

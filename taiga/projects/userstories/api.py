@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.db.models import Prefetch
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 from taiga.projects.models import Project
 from taiga.projects.permissions import USERSTORIES
 from taiga.projects.services import bulk_update_order
+from taiga.projects.tasks.models import Task
 from taiga.projects.viewsets import ItemViewSet
 from taiga.users.models import User
 
@@ -26,7 +28,9 @@ class UserStoryViewSet(ItemViewSet):
     ``bulk_update_status``, ``bulk_update_assigned_to`` (204).
     """
 
-    queryset = UserStory.objects.prefetch_related("assigned_users", "watchers")
+    queryset = UserStory.objects.prefetch_related(
+        "assigned_users", "watchers", Prefetch("tasks", Task.objects.select_related("status"))
+    )
     serializer_class = UserStorySerializer
     permissions = USERSTORIES
     filter_fields = {

@@ -61,6 +61,27 @@ export class Api {
    * @returns {Promise<any>} The answer's JSON (null for an empty answer).
    */
   async request(method, path, body) {
+    return (await this.#send(method, path, body)).data;
+  }
+
+  /**
+   * One page of a list (`?page_size=` in `path`) and how long the whole list is.
+   *
+   * @param {string} path
+   * @returns {Promise<{items: any[], total: number}>}
+   */
+  async page(path) {
+    const { data, headers } = await this.#send('GET', path);
+    return { items: data, total: Number(headers.get('x-pagination-count') ?? data.length) };
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {any} [body]
+   * @returns {Promise<{data: any, headers: Headers}>}
+   */
+  async #send(method, path, body) {
     const headers = { Accept: 'application/json', ...this.#headers() };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     const init = { method, headers };
@@ -83,7 +104,7 @@ export class Api {
     }
     if (response.status === 401 && this.token) this.onUnauthorized();
     if (!response.ok) throw new ApiError(response.status, data);
-    return data;
+    return { data, headers: response.headers };
   }
 
   get(path) {

@@ -1,6 +1,6 @@
 /**
- * The live board page: signing in, choosing a project, and wiring the board, the
- * notifications, the connection indicator and the event log to the events client.
+ * The live board page: signing in, choosing a project, and wiring the board, its filter,
+ * the notifications, the connection indicator and the event log to the events client.
  *
  * One session id for the page: every events client it makes (one per signed-in user) and
  * every API request carry it, so the page's own changes come back neither from the gateway
@@ -13,10 +13,13 @@
 import { TaigaEventsClient, newSessionId } from '../taiga-events/taiga-events.js';
 import { Api } from './api.js';
 import { Board } from './board.js';
+import { BoardFilter } from './board-filter.js';
 import { BoardView } from './board-view.js';
-import { h, setOptions } from './dom.js';
+import { ColumnTabs } from './column-tabs.js';
+import { h, initials, setOptions } from './dom.js';
 import { EventLog } from './event-log.js';
 import { Notifications } from './notifications.js';
+import { Popover } from './popover.js';
 import { StoryDialog } from './story-dialog.js';
 import { Toasts } from './toasts.js';
 
@@ -53,7 +56,20 @@ const report = (error) => {
   toasts.show({ title: 'That did not work', body: error.message, kind: 'error' });
 };
 const board = new Board({ api, onChange: boardChanged, onError: report });
-const view = new BoardView(element('board'), board, { onEdit: (id) => dialog.open(id) });
+const filter = new BoardFilter(
+  {
+    input: /** @type {HTMLInputElement} */ (element('filter-text')),
+    mine: /** @type {HTMLButtonElement} */ (element('filter-mine')),
+    clear: /** @type {HTMLButtonElement} */ (element('filter-clear')),
+    result: element('filter-result'),
+  },
+  () => view.render(),
+);
+const view = new BoardView(element('board'), board, {
+  onEdit: (id) => dialog.open(id),
+  filter,
+  tabs: new ColumnTabs(element('column-tabs'), element('board')),
+});
 const dialog = new StoryDialog(/** @type {HTMLDialogElement} */ (element('story-dialog')), board);
 const notifications = new Notifications({
   api,
@@ -62,7 +78,27 @@ const notifications = new Notifications({
   onLink: openLink,
   onOpen: (data) => go({ slug: data.project?.slug, target: { id: data.object?.id } }),
 });
-const log = new EventLog(/** @type {HTMLDetailsElement} */ (element('event-log')));
+const log = new EventLog(element('event-log'), element('log-count'));
+const logDrawer = new Popover(element('log-toggle'), element('event-log'), { light: false });
+element('event-log').querySelector('[data-action="close"]').addEventListener('click', () => {
+  logDrawer.toggle(false);
+  element('log-toggle').focus();
+});
+const keysHelp = new Popover(element('keys-toggle'), element('keys-help'));
+
+// Shortcuts of the page (those of cards are the board view's): "/" filters, "?" lists them.
+document.addEventListener('keydown', (event) => {
+  const target = /** @type {HTMLElement} */ (event.target);
+  const typing = target.closest('input, textarea, select, [contenteditable="true"]');
+  const modified = event.ctrlKey || event.metaKey || event.altKey;
+  if (typing || modified || document.querySelector('dialog[open]')) return;
+  if (event.key === '/') {
+    event.preventDefault();
+    filter.focus();
+  } else if (event.key === '?') {
+    keysHelp.toggle(!keysHelp.open);
+  }
+});
 
 /** @param {number[]} remote */
 function boardChanged(remote) {
@@ -86,6 +122,9 @@ async function changeUser(session) {
   element('sign-out').hidden = !user;
   element('whoami').hidden = !user;
   element('whoami').textContent = user ? user.full_name || user.username : '';
+  element('whoami').title = user ? `Signed in as ${user.username}` : '';
+  element('whoami').dataset.initials = user ? initials(user.full_name || user.username) : '';
+  filter.setUser(user);
   startEvents();
   if (user) notifications.load();
   else notifications.reset();
@@ -119,9 +158,15 @@ element('sign-in-form').addEventListener('submit', (event) => {
   signIn(element('username').value, element('password').value);
 });
 element('sign-out').addEventListener('click', () => changeUser(null));
+// Narrow screens show the demo users and fold the password form away until asked for.
+element('password-toggle').addEventListener('click', (event) => {
+  const open = element('sign-in-form').classList.toggle('with-password');
+  /** @type {HTMLElement} */ (event.currentTarget).setAttribute('aria-expanded', String(open));
+  if (open) element('username').focus();
+});
 if (config.demoUsers.length) {
   element('demo-users').append(
-    `Demo users (password ${config.demoPassword}): `,
+    h('span', { class: 'demo-hint' }, `Demo users (password ${config.demoPassword}):`),
     ...config.demoUsers.map((demo) =>
       h(
         'button',
@@ -163,7 +208,7 @@ function startEvents() {
   client.onError((error) => report(error));
   client.on('changes.#', (batch) => board.applyEvents(batch));
   if (user) {
-    listen(`web_notifications.${user.id}`, () => notifications.webEvents());
+    listen(`web_notifications.${user.id}`, (batch) => notifications.webEvents(batch));
     listen(`live_notifications.${user.id}`, (batch) => notifications.liveEvents(batch));
     listen('notifications', (batch) => notifications.systemEvents(batch));
   }
@@ -195,7 +240,7 @@ function connectionChanged({ state, attempt, delay, error }) {
   } else if (state === 'closed' && error?.code) {
     text = `offline: ${error.code}`;
   }
-  indicator.textContent = text;
+  indicator.querySelector('.connection-text').textContent = text;
   indicator.title = error ? `${config.eventsUrl}: ${error.message}` : config.eventsUrl;
   if (state !== 'open') {
     missedEvents = true;
@@ -295,6 +340,7 @@ function openLink(url) {
   }
   window.history.pushState(null, '', target.pathname);
   go(route());
+  if (user) notifications.markReadAbout(target.pathname);
 }
 
 projectSelect.addEventListener('change', () => {

@@ -1,20 +1,27 @@
 /**
- * The board on screen: a column per status, a row per swimlane, a card per story.
+ * The board on screen: a column per status, a row per swimlane, a card per story that the
+ * filter lets through.
  *
  * Rendering is keyed: cards and cells are kept and moved rather than rebuilt, so that a
- * change elsewhere does not disturb what the user is doing. Cards move by drag and drop
- * or by their buttons (keyboard and assistive technology); stories are added in a cell.
+ * change elsewhere does not disturb what the user is doing (the focus stays on the card
+ * it was on). Cards move by drag and drop (mouse), by a long press and drag (touch), by
+ * their buttons and by the keyboard (`board-keys.js`); stories are added in a cell.
  *
  * @module board-view
  */
 
+import { BoardKeys } from './board-keys.js';
 import { cellKey } from './board.js';
-import { h, initials } from './dom.js';
+import { cardContent } from './card.js';
+import { h } from './dom.js';
+import { TouchDrag } from './touch-drag.js';
 
 export class BoardView {
   #root;
   #board;
   #onEdit;
+  #filter;
+  #tabs;
   #layout = '';
   /** @type {Map<string, {list: HTMLElement, status: any, lane: any}>} */
   #cells = new Map();
@@ -28,15 +35,26 @@ export class BoardView {
   #rows = [];
 
   /**
-   * @param {HTMLElement} root
+   * @param {HTMLElement} root The board's scrolling area.
    * @param {import('./board.js').Board} board
    * @param {object} options
    * @param {(id: number) => void} options.onEdit Open a story's editor.
+   * @param {import('./board-filter.js').BoardFilter} options.filter Which stories to show.
+   * @param {import('./column-tabs.js').ColumnTabs} options.tabs The columns as tabs.
    */
-  constructor(root, board, { onEdit }) {
+  constructor(root, board, { onEdit, filter, tabs }) {
     this.#root = root;
     this.#board = board;
     this.#onEdit = onEdit;
+    this.#filter = filter;
+    this.#tabs = tabs;
+    new BoardKeys(root, board, () => this.#rows);
+    new TouchDrag(root, {
+      lift: (card) => this.#lift(Number(card.dataset.id)),
+      over: (x, y) => this.#dragOver(x, y),
+      drop: (x, y) => this.#dropAt(x, y),
+      end: () => this.#endDrag(),
+    });
   }
 
   /**
@@ -50,34 +68,47 @@ export class BoardView {
       this.#layout = '';
       this.#cells.clear();
       this.#root.replaceChildren();
+      this.#tabs.build([]);
+      this.#filter.showResult(0, 0);
       return;
     }
+    const focus = this.#focusedCard();
     const lanes = this.#lanes();
     this.#rows = lanes;
     const layout = JSON.stringify([
       board.project.id,
       board.statuses.map((s) => [s.id, s.name, s.color, s.wip_limit]),
-      lanes.map((lane) => [lane.id, lane.name]),
+      lanes.map((lane) => [lane.id, lane.name, this.#collapsed.has(lane.id)]),
       [...board.permissions],
     ]);
-    if (layout !== this.#layout) {
+    // Built anew, the board is scrolled back to where it was once its cards are in.
+    const scrolled = layout === this.#layout ? null : [this.#root.scrollLeft, this.#root.scrollTop];
+    if (scrolled) {
       this.#layout = layout;
       this.#build(lanes);
     }
     const cells = board.cells();
     const laneCounts = new Map();
-    const statusCounts = new Map();
+    const totals = new Map(); // by status: all its stories, and those the filter shows
+    const shown = new Map();
+    const add = (counts, id, n) => counts.set(id, (counts.get(id) ?? 0) + n);
     for (const [key, cell] of this.#cells) {
       const stories = cells.get(key) ?? [];
-      this.#fill(cell.list, stories);
-      laneCounts.set(cell.lane.id, (laneCounts.get(cell.lane.id) ?? 0) + stories.length);
-      statusCounts.set(cell.status.id, (statusCounts.get(cell.status.id) ?? 0) + stories.length);
+      const visible = stories.filter((story) => this.#filter.matches(story, board.members));
+      this.#fill(cell.list, visible);
+      add(laneCounts, cell.lane.id, visible.length);
+      add(totals, cell.status.id, stories.length);
+      add(shown, cell.status.id, visible.length);
     }
-    for (const element of this.#root.querySelectorAll('[data-count-status]')) {
-      const status = board.statuses.find((s) => s.id === Number(element.dataset.countStatus));
-      const count = statusCounts.get(status.id) ?? 0;
-      element.textContent = status.wip_limit ? `${count} / ${status.wip_limit}` : String(count);
-      element.classList.toggle('over', Boolean(status.wip_limit) && count > status.wip_limit);
+    for (const status of board.statuses) {
+      const total = totals.get(status.id) ?? 0;
+      const limit = status.wip_limit ? ` / ${status.wip_limit}` : '';
+      const text = this.#filter.active ? `${shown.get(status.id) ?? 0} of ${total}` : `${total}`;
+      const over = Boolean(status.wip_limit) && total > status.wip_limit;
+      const element = this.#root.querySelector(`[data-count-status="${status.id}"]`);
+      element.textContent = text + limit;
+      element.classList.toggle('over', over);
+      this.#tabs.setCount(status.id, text, over);
     }
     for (const element of this.#root.querySelectorAll('[data-count-lane]')) {
       const id = element.dataset.countLane === '' ? null : Number(element.dataset.countLane);
@@ -89,18 +120,26 @@ export class BoardView {
         this.#cards.delete(id);
       }
     }
+    const all = [...totals.values()].reduce((sum, n) => sum + n, 0);
+    this.#filter.showResult([...shown.values()].reduce((sum, n) => sum + n, 0), all);
+    if (scrolled) [this.#root.scrollLeft, this.#root.scrollTop] = scrolled;
+    if (focus) this.#restoreFocus(focus);
     for (const id of remote) this.#flash(this.#cards.get(id)?.element);
   }
 
   /**
-   * Point out a story (a link to it was followed), if it is on the board.
+   * Point out a story (a link to it was followed), if it is on the board: the filter
+   * lets it through, and its column is shown where one column shows at a time.
    *
    * @param {{id?: number, ref?: number}} which
    */
   highlight({ id, ref }) {
     const story = [...this.#board.stories.values()].find((s) => s.id === id || s.ref === ref);
-    const element = story && this.#cards.get(story.id)?.element;
-    if (!element) return;
+    if (!story) return;
+    if (!this.#filter.matches(story, this.#board.members)) this.#filter.reset(); // renders
+    this.#tabs.show(story.status);
+    const element = this.#cards.get(story.id)?.element;
+    if (!element?.isConnected) return;
     for (const other of this.#root.querySelectorAll('.card.highlight')) {
       other.classList.remove('highlight');
     }
@@ -125,8 +164,12 @@ export class BoardView {
       grid.append(
         h(
           'div',
-          { class: 'column-head', style: `--status-color: ${status.color || '#a9aabc'}` },
-          h('span', { class: 'column-name' }, status.name),
+          {
+            class: 'column-head',
+            'data-status': status.id,
+            style: `--status-color: ${status.color || '#a9aabc'}`,
+          },
+          h('span', { class: 'column-name', title: status.name }, status.name),
           h('span', { class: 'count', 'data-count-status': status.id }),
         ),
       );
@@ -141,24 +184,19 @@ export class BoardView {
             type: 'button',
             class: 'lane-toggle',
             'aria-expanded': String(!collapsed),
+            'data-lane': lane.id ?? '',
             onclick: () => {
               if (this.#collapsed.has(lane.id)) this.#collapsed.delete(lane.id);
               else this.#collapsed.add(lane.id);
-              this.#layout = '';
-              this.render();
+              this.render(); // built anew: the focus goes to the new toggle
+              this.#root.querySelector(`.lane-toggle[data-lane="${lane.id ?? ''}"]`)?.focus();
             },
           },
           h('span', { class: 'chevron', 'aria-hidden': 'true' }, collapsed ? '▸' : '▾'),
           lane.name,
+          h('span', { class: 'count', 'data-count-lane': lane.id ?? '' }),
         );
-        grid.append(
-          h(
-            'div',
-            { class: 'lane-head' },
-            toggle,
-            h('span', { class: 'count', 'data-count-lane': lane.id ?? '' }),
-          ),
-        );
+        grid.append(h('div', { class: 'lane-head' }, toggle));
       }
       for (const status of board.statuses) {
         const cell = this.#cell(status, lane);
@@ -167,6 +205,7 @@ export class BoardView {
       }
     }
     this.#root.replaceChildren(grid);
+    this.#tabs.build(board.statuses);
   }
 
   /**
@@ -187,7 +226,7 @@ export class BoardView {
       list,
     );
     if (this.#board.can('add_us')) cell.append(this.#adder(status, lane));
-    if (this.#board.can('modify_us')) this.#acceptDrops(cell, list, status, lane);
+    if (this.#board.can('modify_us')) this.#acceptDrops(cell);
     this.#cells.set(cellKey(status.id, lane.id), { list, status, lane });
     return cell;
   }
@@ -215,9 +254,11 @@ export class BoardView {
    */
   #card(story) {
     const board = this.#board;
-    const member = board.members.get(story.assigned_to);
+    const names = [story.assigned_to, ...(story.assigned_users ?? [])].map(
+      (id) => board.members.get(id)?.full_name,
+    );
     const moving = board.moving.has(story.id);
-    const signature = JSON.stringify([story, member?.full_name, moving, this.#layout]);
+    const signature = JSON.stringify([story, names, moving, this.#layout]);
     let card = this.#cards.get(story.id);
     if (!card) {
       const element = h('li', { class: 'card', 'data-id': story.id });
@@ -230,70 +271,43 @@ export class BoardView {
     const { element } = card;
     element.draggable = board.can('modify_us');
     element.setAttribute('aria-busy', String(moving));
-    const assignee = story.assigned_to
-      ? (member?.full_name || member?.username || `user ${story.assigned_to}`)
-      : null;
-    const parts = [
-      h(
-        'div',
-        { class: 'card-top' },
-        h('span', { class: 'ref' }, `#${story.ref}`),
-        assignee
-          ? h('span', { class: 'avatar', title: `Assigned to ${assignee}` }, initials(assignee))
-          : null,
-      ),
-      board.can('modify_us')
-        ? h(
-            'button',
-            {
-              type: 'button',
-              class: 'subject',
-              title: 'Edit',
-              onclick: () => this.#onEdit(story.id),
-            },
-            story.subject,
-          )
-        : h('p', { class: 'subject' }, story.subject),
-      assignee && h('p', { class: 'assignee' }, assignee),
-      board.can('modify_us') && this.#moveButtons(story),
-    ];
-    element.replaceChildren(...parts.filter(Boolean));
+    element.replaceChildren(
+      ...cardContent(story, {
+        board,
+        rows: this.#rows,
+        onEdit: this.#onEdit,
+        onMove: (id, place) => board.move(id, place),
+      }),
+    );
     return element;
   }
 
-  /** @param {any} story */
-  #moveButtons(story) {
-    const board = this.#board;
-    const statuses = board.statuses;
-    const lanes = board.swimlanes.length ? this.#rows : [];
-    const column = statuses.findIndex((s) => s.id === story.status);
-    const row = lanes.findIndex((lane) => lane.id === (story.swimlane ?? null));
-    const button = (symbol, label, place) =>
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'move',
-          'aria-label': `Move “${story.subject}” ${label}`,
-          title: `Move ${label}`,
-          onclick: () => this.#board.move(story.id, place),
-        },
-        symbol,
-      );
-    const toStatus = (target) => ({ status: target.id, swimlane: story.swimlane ?? null });
-    const toLane = (target) => ({ status: story.status, swimlane: target.id });
-    const left = column > 0 && statuses[column - 1];
-    const right = column >= 0 && statuses[column + 1];
-    const up = row > 0 && lanes[row - 1];
-    const down = row >= 0 && lanes[row + 1];
-    return h(
-      'div',
-      { class: 'card-actions' },
-      left && button('←', `to ${left.name}`, toStatus(left)),
-      right && button('→', `to ${right.name}`, toStatus(right)),
-      up && button('↑', `to ${up.name}`, toLane(up)),
-      down && button('↓', `to ${down.name}`, toLane(down)),
-    );
+  /**
+   * Where the focus is, if on a card: the card's story and which of its controls.
+   *
+   * @returns {{id: number, control: string | null} | null}
+   */
+  #focusedCard() {
+    const focused = document.activeElement;
+    if (!(focused instanceof HTMLElement) || !this.#root.contains(focused)) return null;
+    const card = /** @type {HTMLElement | null} */ (focused.closest('.card'));
+    if (!card) return null;
+    return { id: Number(card.dataset.id), control: focused.dataset.focus ?? null };
+  }
+
+  /**
+   * Give the focus back to a card's control (or the card's first one) if a render took it
+   * away; the card may have moved or been redrawn.
+   *
+   * @param {{id: number, control: string | null}} focus
+   */
+  #restoreFocus({ id, control }) {
+    const element = this.#cards.get(id)?.element;
+    if (!element?.isConnected || element.contains(document.activeElement)) return;
+    const target =
+      (control && element.querySelector(`[data-focus="${control}"]`)) ??
+      element.querySelector('[data-focus]');
+    target?.focus();
   }
 
   /**
@@ -302,40 +316,24 @@ export class BoardView {
    */
   #makeDraggable(element, id) {
     element.addEventListener('dragstart', (event) => {
-      this.#dragged = id;
+      if (this.#dragged !== null) {
+        event.preventDefault(); // already carried by a finger
+        return;
+      }
+      this.#lift(id);
       event.dataTransfer.setData('text/plain', String(id));
       event.dataTransfer.effectAllowed = 'move';
-      element.classList.add('dragging');
     });
-    element.addEventListener('dragend', () => {
-      this.#dragged = null;
-      element.classList.remove('dragging');
-      this.#clearDropMarks();
-    });
+    element.addEventListener('dragend', () => this.#endDrag());
   }
 
-  /**
-   * @param {HTMLElement} cell
-   * @param {HTMLElement} list
-   * @param {any} status
-   * @param {{id: number | null}} lane
-   */
-  #acceptDrops(cell, list, status, lane) {
-    const before = (event) => {
-      const cards = [...list.children].filter((card) => Number(card.dataset.id) !== this.#dragged);
-      return cards.find((card) => {
-        const box = card.getBoundingClientRect();
-        return event.clientY < box.top + box.height / 2;
-      });
-    };
+  /** @param {HTMLElement} cell */
+  #acceptDrops(cell) {
     cell.addEventListener('dragover', (event) => {
       if (this.#dragged === null) return;
       event.preventDefault();
       event.dataTransfer.dropEffect = 'move';
-      this.#clearDropMarks();
-      cell.classList.add('drop-target');
-      const next = before(event);
-      if (next) next.classList.add('drop-before');
+      this.#dragOver(event.clientX, event.clientY);
     });
     cell.addEventListener('dragleave', (event) => {
       if (!cell.contains(/** @type {Node} */ (event.relatedTarget))) {
@@ -345,19 +343,91 @@ export class BoardView {
     cell.addEventListener('drop', (event) => {
       if (this.#dragged === null) return;
       event.preventDefault();
-      const next = before(event);
-      const id = this.#dragged;
-      this.#clearDropMarks();
-      this.#board.move(id, {
-        status: status.id,
-        swimlane: lane.id,
-        before: next ? Number(next.dataset.id) : null,
-      });
+      this.#dropAt(event.clientX, event.clientY);
     });
   }
 
+  /**
+   * A drag starts: of a story, if the user may move it.
+   *
+   * @param {number} id
+   * @returns {boolean} Whether it may be dragged.
+   */
+  #lift(id) {
+    if (!this.#board.can('modify_us') || !this.#board.stories.has(id)) return false;
+    this.#dragged = id;
+    this.#cards.get(id)?.element.classList.add('dragging');
+    return true;
+  }
+
+  #endDrag() {
+    const dragged = this.#dragged === null ? undefined : this.#cards.get(this.#dragged);
+    dragged?.element.classList.remove('dragging');
+    this.#dragged = null;
+    this.#clearDropMarks();
+  }
+
+  /**
+   * Where a drop at a point of the screen would put the dragged story: in a cell, before
+   * the first card whose middle is below the point; on a column's tab (one column at a
+   * time), last in that column, in the story's swimlane.
+   *
+   * @param {number} x
+   * @param {number} y
+   * @returns {{target: HTMLElement, before?: HTMLElement, place: import('./card.js').Place}
+   *   | null}
+   */
+  #dropPlace(x, y) {
+    const story = this.#board.stories.get(this.#dragged);
+    const hit = document.elementFromPoint(x, y);
+    const tab = /** @type {HTMLElement | null} */ (hit?.closest('.column-tab'));
+    if (story && tab) {
+      const place = { status: Number(tab.dataset.status), swimlane: story.swimlane ?? null };
+      return { target: tab, place };
+    }
+    const cell = /** @type {HTMLElement | null} */ (hit?.closest('.cell'));
+    if (!story || !cell || !this.#root.contains(cell)) return null;
+    const list = cell.querySelector('.cards');
+    const before = /** @type {HTMLElement | undefined} */ (
+      [...list.children].find((card) => {
+        if (Number(card.dataset.id) === story.id) return false;
+        const box = card.getBoundingClientRect();
+        return y < box.top + box.height / 2;
+      })
+    );
+    const place = {
+      status: Number(cell.dataset.status),
+      swimlane: cell.dataset.swimlane === '' ? null : Number(cell.dataset.swimlane),
+      before: before ? Number(before.dataset.id) : null,
+    };
+    return { target: cell, before, place };
+  }
+
+  /**
+   * @param {number} x
+   * @param {number} y
+   */
+  #dragOver(x, y) {
+    this.#clearDropMarks();
+    const drop = this.#dropPlace(x, y);
+    if (!drop) return;
+    drop.target.classList.add('drop-target');
+    drop.before?.classList.add('drop-before');
+  }
+
+  /**
+   * @param {number} x
+   * @param {number} y
+   */
+  #dropAt(x, y) {
+    const drop = this.#dropPlace(x, y);
+    const id = this.#dragged;
+    this.#endDrag();
+    if (drop && id !== null) this.#board.move(id, drop.place);
+  }
+
   #clearDropMarks() {
-    for (const element of this.#root.querySelectorAll('.drop-target, .drop-before')) {
+    for (const element of document.querySelectorAll('.drop-target, .drop-before')) {
       element.classList.remove('drop-target', 'drop-before');
     }
   }
@@ -400,6 +470,7 @@ export class BoardView {
       open.hidden = false;
       error.textContent = '';
       subject.value = '';
+      open.focus();
     };
     open.addEventListener('click', () => {
       open.hidden = true;
@@ -407,7 +478,10 @@ export class BoardView {
       subject.focus();
     });
     subject.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') close();
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        close();
+      }
       if (event.key === 'Enter' && !event.shiftKey) {
         event.preventDefault();
         form.requestSubmit();
@@ -430,7 +504,7 @@ export class BoardView {
 
   /** @param {HTMLElement | undefined} element */
   #flash(element) {
-    if (!element) return;
+    if (!element?.isConnected) return; // not shown (filtered out)
     element.classList.remove('flash');
     void element.offsetWidth; // restart the animation
     element.classList.add('flash');

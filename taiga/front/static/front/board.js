@@ -3,11 +3,14 @@
  * (columns), swimlanes (rows), user stories (cards) and members, and the changes made on it.
  *
  * Change events (`changes.project.{id}.…`) are applied by fetching what they name, as the
- * seed's guide says: one story per id, also for a bulk event's `pk` list; the whole board
- * when statuses or swimlanes change. Answers that arrive late are dropped: a story fetched
- * before a newer fetch, a change of the page's own or a reload of the board is not shown.
+ * seed's guide says: one story per id, also for a bulk event's `pk` list; the list of
+ * stories when tasks change (cards count their tasks) or a bulk event names many; the
+ * whole board when statuses or swimlanes change. Answers that arrive late are dropped: a
+ * story fetched before a newer fetch, a change of the page's own or a reload of the board
+ * is not shown.
  * The page's own changes are applied from the API's answers (moves at once, then from the
- * answer); their events are not delivered to the page.
+ * answer); their events are not delivered to the page. Moves are sent one after another,
+ * in the order they were made, however quickly they follow each other.
  *
  * @module board
  */
@@ -15,13 +18,15 @@
 import { ApiError } from './api.js';
 
 const STORY = 'userstories.userstory';
+// Changes of these change the stories' task counts.
+const TASK = 'tasks.task';
 // Changes of these reshape the board: it is loaded again.
 const RESHAPING = new Set([
   'projects.userstorystatus',
   'projects.swimlane',
   'projects.swimlaneuserstorystatus',
 ]);
-// A bulk event naming more stories than this reloads them all instead of one by one.
+// A bulk event naming more stories than this fetches the list instead of one by one.
 const MOST_FETCHED_ONE_BY_ONE = 25;
 
 /**
@@ -48,8 +53,9 @@ export class Board {
   members = new Map();
   /** @type {Map<number, any>} User story by id. */
   stories = new Map();
-  /** @type {Set<number>} Stories being moved: sent, and not answered yet. */
-  moving = new Set();
+  /** @type {Map<number, number>} Stories being moved: how many moves of each are not
+   * answered yet. */
+  moving = new Map();
 
   #api;
   #onChange;
@@ -62,6 +68,8 @@ export class Board {
   #loading = null;
   /** @type {any[]} Events that arrived during a load, applied after it. */
   #deferred = [];
+  /** @type {Promise<void>} The last move sent: the next one waits for its answer. */
+  #sending = Promise.resolve();
 
   /**
    * @param {object} options
@@ -164,9 +172,11 @@ export class Board {
     const fetched = new Set();
     const deleted = [];
     let reshaped = false;
+    let tasks = false;
     for (const { routingKey, data } of events) {
       if (!routingKey.startsWith(prefix)) continue;
       if (RESHAPING.has(data.matches)) reshaped = true;
+      if (data.matches === TASK) tasks = true;
       if (data.matches !== STORY) continue;
       for (const id of [data.pk].flat()) {
         if (data.type === 'delete') {
@@ -177,14 +187,46 @@ export class Board {
         }
       }
     }
-    if (reshaped || fetched.size > MOST_FETCHED_ONE_BY_ONE) {
+    if (reshaped) {
       this.refresh();
       return;
     }
     const gone = deleted.filter((id) => this.stories.has(id));
     for (const id of deleted) this.#forget(id);
     if (gone.length) this.#onChange(gone);
-    if (fetched.size) this.refetch([...fetched], { remote: true });
+    if (tasks || fetched.size > MOST_FETCHED_ONE_BY_ONE) this.#refetchAll();
+    else if (fetched.size) this.refetch([...fetched], { remote: true });
+  }
+
+  /**
+   * Fetch the list of stories again and show what changed in it, as changed by others.
+   * Stories changed meanwhile (a newer fetch, the page's own change) keep that version.
+   */
+  async #refetchAll() {
+    const epoch = this.#epoch;
+    const tickets = new Map([...this.stories.keys()].map((id) => [id, this.#ticket(id)]));
+    let stories;
+    try {
+      stories = await this.#api.get(`/userstories?project=${this.project.id}`);
+    } catch (error) {
+      if (epoch === this.#epoch) this.#onError(error);
+      return;
+    }
+    if (epoch !== this.#epoch) return;
+    const changed = [];
+    const listed = new Set();
+    for (const story of stories) {
+      listed.add(story.id);
+      if (this.#tickets.get(story.id) !== tickets.get(story.id)) continue;
+      if (JSON.stringify(this.stories.get(story.id)) === JSON.stringify(story)) continue;
+      this.stories.set(story.id, story);
+      changed.push(story.id);
+    }
+    for (const [id, ticket] of tickets) {
+      if (listed.has(id) || this.#tickets.get(id) !== ticket) continue;
+      if (this.stories.delete(id)) changed.push(id);
+    }
+    if (changed.length) this.#onChange(changed);
   }
 
   /**
@@ -309,12 +351,18 @@ export class Board {
       swimlane,
       kanban_order: between(previous?.kanban_order, next?.kanban_order),
     });
-    this.moving.add(id);
+    this.moving.set(id, (this.moving.get(id) ?? 0) + 1);
     this.#onChange([]);
+    const sent = this.#sending.then(() =>
+      this.#sendMove(id, { status, swimlane, after: previous }),
+    );
+    this.#sending = sent.catch(() => {});
     try {
-      await this.#sendMove(id, { status, swimlane, after: previous });
+      await sent;
     } finally {
-      this.moving.delete(id);
+      const left = this.moving.get(id) - 1;
+      if (left > 0) this.moving.set(id, left);
+      else this.moving.delete(id);
       this.#onChange([]);
     }
   }
@@ -331,11 +379,14 @@ export class Board {
       bulk_userstories: [id],
     };
     if (after) body.after_userstory_id = after.id;
+    // A later move of the same story, made meanwhile, is what to show of it.
+    let superseded = false;
     try {
       const orders = await this.#api.post('/userstories/bulk_update_kanban_order', body);
+      superseded = this.moving.get(id) > 1;
       for (const order of orders) {
         const current = this.stories.get(order.id);
-        if (current) this.#store({ ...current, ...order });
+        if (current && !(superseded && order.id === id)) this.#store({ ...current, ...order });
       }
     } catch (error) {
       this.#onError(error);
@@ -343,7 +394,7 @@ export class Board {
       return;
     }
     // A move counts a new version: fetch it, so that the next edit is not taken as stale.
-    await this.refetch([id]);
+    if (!superseded) await this.refetch([id]);
   }
 
   /** @param {any} story */

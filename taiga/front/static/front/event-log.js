@@ -1,6 +1,7 @@
 /**
- * The raw frames the events client receives (`onFrame`), newest first, in a collapsible
- * section: what the gateway really sent, before any filtering.
+ * The raw frames the events client receives (`onFrame`), newest first, in a drawer beside
+ * the board: what the gateway really sent, before any filtering. Their number shows on the
+ * drawer and on the button that opens it.
  *
  * @module event-log
  */
@@ -35,17 +36,20 @@ function raw(frame) {
 
 export class EventLog {
   #list;
-  #count;
+  #counts;
   #received = 0;
 
-  /** @param {HTMLDetailsElement} details */
-  constructor(details) {
-    this.#list = details.querySelector('ol');
-    this.#count = details.querySelector('.count');
-    details.querySelector('[data-action="clear"]').addEventListener('click', () => {
+  /**
+   * @param {HTMLElement} drawer Holds the list (`ol`), a `.count` and a clear button.
+   * @param {HTMLElement} buttonCount The count on the button that opens the drawer.
+   */
+  constructor(drawer, buttonCount) {
+    this.#list = drawer.querySelector('ol');
+    this.#counts = [drawer.querySelector('.count'), buttonCount];
+    drawer.querySelector('[data-action="clear"]').addEventListener('click', () => {
       this.#list.replaceChildren();
       this.#received = 0;
-      this.#count.textContent = '0';
+      this.#showCount();
     });
   }
 
@@ -68,6 +72,10 @@ export class EventLog {
     );
     if (this.#list.children.length > LIMIT) this.#list.lastElementChild.remove();
     this.#received += 1;
-    this.#count.textContent = String(this.#received);
+    this.#showCount();
+  }
+
+  #showCount() {
+    for (const count of this.#counts) count.textContent = String(this.#received);
   }
 }

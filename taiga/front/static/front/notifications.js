@@ -1,13 +1,20 @@
 /**
  * The signed-in user's notifications. Web notifications (`GET /web-notifications`, fetched
- * again on each `web_notifications.{me}` event) are listed in a panel, the unread ones
- * counted on a badge; live notifications (`live_notifications.{me}`) and system messages
- * (`notifications`) are shown as toasts, and as desktop notifications once allowed.
+ * again on each `web_notifications.{me}` event) are listed in a panel, newest first, the
+ * unread ones counted on a badge; opening one marks it read. Each one that arrives is also
+ * a toast that says who did what. Live notifications (`live_notifications.{me}`) and
+ * system messages (`notifications`) are toasts too, and desktop notifications once allowed.
+ *
+ * A change that concerns the user often brings both: a live notification ("User story #5
+ * updated") at once, and a web notification ("Alice assigned you to user story #5") when
+ * it is committed. They share one toast (and one desktop notification), which the web
+ * notification's words replace, since they name who acted.
  *
  * @module notifications
  */
 
 import { h } from './dom.js';
+import { Popover } from './popover.js';
 
 const KINDS = {
   'userstories.userstory': 'user story',
@@ -15,34 +22,64 @@ const KINDS = {
   'issues.issue': 'issue',
   'epics.epic': 'epic',
 };
+// The front's paths of items, as live notifications link to them.
+const PATHS = {
+  'userstories.userstory': 'us',
+  'tasks.task': 'task',
+  'issues.issue': 'issue',
+  'epics.epic': 'epic',
+};
+const LISTED = 50; // the newest notifications shown in the panel
+const MOST_COUNTED = 99; // a badge over it says "99+"
+const SHARED_MS = 10000; // how long a web notification's toast stands for its item
 
 /**
- * What a web notification says (the seed's section 3 data).
+ * What a web notification says (the seed's section 3 data, whose `user` is who acted):
+ * who did what (`title`), and to which item (`subject`, may be empty).
+ *
+ * @param {{type: string, user: any, project: any, object: any}} data
+ * @returns {{title: string, subject: string}}
+ */
+function phrase({ type, user, project, object }) {
+  const who = user?.full_name || user?.username || 'Someone';
+  const projectName = project?.name ?? 'a project';
+  const what = object ? `${KINDS[object.content_type] ?? 'item'} #${object.ref}` : projectName;
+  const actions = {
+    assigned: `assigned you to ${what}`,
+    mentioned: `mentioned you in ${what}`,
+    added_as_watcher: `made you a watcher of ${what}`,
+    added_as_member: `added you to ${projectName}`,
+    mentioned_in_comment: `mentioned you in a comment on ${what}`,
+    comment: `commented on ${what}`,
+  };
+  return {
+    title: `${who} ${actions[type] ?? `${type} ${what}`}`,
+    subject: object?.subject ? `“${object.subject}”` : '',
+  };
+}
+
+/**
+ * A web notification in one sentence.
  *
  * @param {{type: string, user: any, project: any, object: any}} data
  * @returns {string}
  */
-export function describe({ type, user, project, object }) {
-  const who = user?.full_name || user?.username || 'Someone';
-  const what = object
-    ? `${KINDS[object.content_type] ?? 'item'} #${object.ref} “${object.subject}”`
-    : project?.name ?? 'a project';
-  switch (type) {
-    case 'assigned':
-      return `${who} assigned you to ${what}`;
-    case 'mentioned':
-      return `${who} mentioned you in ${what}`;
-    case 'added_as_watcher':
-      return `${who} made you a watcher of ${what}`;
-    case 'added_as_member':
-      return `${who} added you to ${project?.name ?? 'a project'}`;
-    case 'mentioned_in_comment':
-      return `${who} mentioned you in a comment on ${what}`;
-    case 'comment':
-      return `${who} commented on ${what}`;
-    default:
-      return `${who}: ${type} ${what}`;
-  }
+export function describe(data) {
+  const { title, subject } = phrase(data);
+  return subject ? `${title} ${subject}` : title;
+}
+
+/**
+ * The board's address of what a web notification is about (the path a live notification
+ * about the same item links to).
+ *
+ * @param {{project: any, object: any}} data
+ * @returns {string}
+ */
+function pathOf({ project, object }) {
+  const segment = object && PATHS[object.content_type];
+  const base = `/project/${project?.slug ?? ''}`;
+  return segment ? `${base}/${segment}/${object.ref}` : base;
 }
 
 /**
@@ -65,11 +102,16 @@ export class Notifications {
   #report;
   #button;
   #badge;
-  #panel;
+  #popover;
   #list;
+  #more;
   #desktop;
-  /** @type {any[]} Newest first. */
+  /** @type {any[]} The newest, newest first. */
   #items = [];
+  #total = 0;
+  #unread = 0;
+  /** @type {Map<string, number>} Item path -> when a web notification's toast named it. */
+  #toasted = new Map();
   // Bumped by every load and reset: only the latest answer is shown.
   #generation = 0;
 
@@ -77,8 +119,8 @@ export class Notifications {
    * @param {object} options
    * @param {import('./api.js').Api} options.api
    * @param {import('./toasts.js').Toasts} options.toasts
-   * @param {(data: any) => void} options.onOpen Show what a web notification is about.
-   * @param {(url: string) => void} options.onLink Follow a live notification's link.
+   * @param {(data: any) => void} options.onOpen Show the story a web notification is about.
+   * @param {(url: string) => void} options.onLink Follow a notification's link.
    * @param {(error: Error) => void} options.report Show a failed action.
    */
   constructor({ api, toasts, onOpen, onLink, report }) {
@@ -89,13 +131,10 @@ export class Notifications {
     this.#report = report;
     this.#button = document.getElementById('bell');
     this.#badge = document.getElementById('badge');
-    this.#panel = document.getElementById('notifications');
     this.#list = document.getElementById('notification-list');
+    this.#more = document.getElementById('notification-more');
     this.#desktop = document.getElementById('enable-desktop');
-    this.#button.addEventListener('click', () => this.#toggle(this.#panel.hidden));
-    document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape') this.#toggle(false);
-    });
+    this.#popover = new Popover(this.#button, document.getElementById('notifications'));
     document.getElementById('mark-all-read').addEventListener('click', () => this.markAllRead());
     this.#desktop.addEventListener('click', async () => {
       await Notification.requestPermission();
@@ -109,9 +148,14 @@ export class Notifications {
     this.#button.hidden = false;
     this.#showDesktopButton();
     try {
-      const items = await this.#api.get('/web-notifications');
+      const [newest, unread] = await Promise.all([
+        this.#api.page(`/web-notifications?page_size=${LISTED}`),
+        this.#api.page('/web-notifications?only_unread=true&page_size=1'),
+      ]);
       if (generation !== this.#generation) return;
-      this.#items = items;
+      this.#items = newest.items;
+      this.#total = newest.total;
+      this.#unread = unread.total;
       this.#render();
     } catch (error) {
       if (generation === this.#generation) this.#report(error);
@@ -122,22 +166,48 @@ export class Notifications {
   reset() {
     this.#generation += 1;
     this.#items = [];
-    this.#toggle(false);
+    this.#total = 0;
+    this.#unread = 0;
+    this.#popover.toggle(false);
     this.#button.hidden = true;
     this.#render();
   }
 
-  /** `web_notifications.{me}` events: the list is fetched again (their ids are needed). */
-  webEvents() {
+  /**
+   * `web_notifications.{me}` events: each is a toast saying who did what; the list is
+   * fetched again (the events do not carry the ids that marking read needs).
+   *
+   * @param {{data: any}[]} events
+   */
+  webEvents(events) {
+    for (const { data } of events) {
+      const path = pathOf(data);
+      const { title, subject } = phrase(data);
+      const body = [subject, data.project?.name].filter(Boolean).join(' · ');
+      this.#toasted.set(path, Date.now());
+      this.#toasts.show({ key: path, title, body, url: path });
+      this.#desktopNotification({ key: path, title, body, url: path });
+    }
     this.load();
   }
 
-  /** @param {{data: {title: string, body: string, url: string, timeout: number}}[]} events */
+  /**
+   * `live_notifications.{me}` events: toasts, unless a web notification already told of
+   * the same item.
+   *
+   * @param {{data: {title: string, body: string, url: string, timeout: number}}[]} events
+   */
   liveEvents(events) {
+    const now = Date.now();
+    for (const [path, when] of this.#toasted) {
+      if (now - when > SHARED_MS) this.#toasted.delete(path);
+    }
     for (const { data } of events) {
       const { title, body, url, timeout } = data;
-      this.#toasts.show({ title, body, url, timeout });
-      this.#desktopNotification(data);
+      const key = new URL(url, window.location.href).pathname;
+      if (this.#toasted.has(key)) continue;
+      this.#toasts.show({ key, title, body, url, timeout });
+      this.#desktopNotification({ key, title, body, url });
     }
   }
 
@@ -146,10 +216,24 @@ export class Notifications {
     for (const { data } of events) this.#toasts.show({ title: data.title, body: data.desc });
   }
 
+  /**
+   * Mark read the unread notifications about an item (its board path), e.g. once a
+   * toast's link to it was followed.
+   *
+   * @param {string} path
+   */
+  markReadAbout(path) {
+    for (const item of this.#items) {
+      if (!item.read && pathOf(item.data) === path) this.markRead(item.id);
+    }
+  }
+
   /** @param {number} id */
   async markRead(id) {
     try {
       const read = await this.#api.post(`/web-notifications/${id}/set_as_read`);
+      const before = this.#items.find((item) => item.id === id);
+      if (before && !before.read) this.#unread = Math.max(0, this.#unread - 1);
       this.#items = this.#items.map((item) => (item.id === id ? read : item));
       this.#render();
     } catch (error) {
@@ -162,6 +246,7 @@ export class Notifications {
       await this.#api.post('/web-notifications/set_as_read');
       const now = new Date().toISOString();
       this.#items = this.#items.map((item) => ({ ...item, read: item.read ?? now }));
+      this.#unread = 0;
       this.#render();
     } catch (error) {
       this.#report(error);
@@ -169,10 +254,13 @@ export class Notifications {
   }
 
   #render() {
-    const unread = this.#items.filter((item) => !item.read).length;
-    this.#badge.textContent = String(unread);
+    const unread = this.#unread;
+    this.#badge.textContent = unread > MOST_COUNTED ? `${MOST_COUNTED}+` : String(unread);
     this.#badge.hidden = unread === 0;
     this.#button.setAttribute('aria-label', `Notifications, ${unread} unread`);
+    const hidden = this.#total - this.#items.length;
+    this.#more.hidden = hidden <= 0;
+    this.#more.textContent = `The newest ${this.#items.length} of ${this.#total} are shown.`;
     if (this.#items.length === 0) {
       this.#list.replaceChildren(h('li', { class: 'empty' }, 'Nothing yet.'));
       return;
@@ -183,15 +271,15 @@ export class Notifications {
   /** @param {any} item */
   #entry(item) {
     const { data } = item;
-    const text = describe(data);
-    const story = data.object?.content_type === 'userstories.userstory';
     return h(
       'li',
       { class: item.read ? 'notification' : 'notification unread', 'data-id': item.id },
-      story
-        ? h('button', { type: 'button', class: 'open', onclick: () => this.#onOpen(data) }, text)
-        : h('span', { class: 'open' }, text),
-      h('span', { class: 'meta' }, `${data.project?.name ?? ''} · ${timeAgo(item.created)}`),
+      h(
+        'button',
+        { type: 'button', class: 'open', onclick: () => this.#open(item) },
+        h('span', { class: 'what' }, describe(data)),
+        h('span', { class: 'meta' }, `${data.project?.name ?? ''} · ${timeAgo(item.created)}`),
+      ),
       item.read
         ? null
         : h(
@@ -202,23 +290,33 @@ export class Notifications {
     );
   }
 
-  /** @param {boolean} open */
-  #toggle(open) {
-    this.#panel.hidden = !open;
-    this.#button.setAttribute('aria-expanded', String(open));
+  /**
+   * An entry was chosen: it is read, the panel closes, and a story is shown on the board.
+   *
+   * @param {any} item
+   */
+  #open(item) {
+    this.#popover.toggle(false);
+    this.#button.focus();
+    if (!item.read) this.markRead(item.id);
+    if (item.data.object?.content_type === 'userstories.userstory') this.#onOpen(item.data);
   }
 
   #showDesktopButton() {
     this.#desktop.hidden = !('Notification' in window) || Notification.permission !== 'default';
   }
 
-  /** @param {{title: string, body: string, url: string, id: number}} data */
-  #desktopNotification(data) {
+  /**
+   * A desktop notification, which replaces an earlier one about the same item (`key`).
+   *
+   * @param {{key: string, title: string, body: string, url: string}} notification
+   */
+  #desktopNotification({ key, title, body, url }) {
     if (!('Notification' in window) || Notification.permission !== 'granted') return;
-    const shown = new Notification(data.title, { body: data.body, tag: `taiga-${data.id}` });
+    const shown = new Notification(title, { body, tag: `taiga-${key}` });
     shown.addEventListener('click', () => {
       window.focus();
-      this.#onLink(data.url);
+      this.#onLink(url);
     });
   }
 }

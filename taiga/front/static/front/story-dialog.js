@@ -117,6 +117,12 @@ export class StoryDialog {
     const changes = Object.fromEntries(
       Object.entries(after).filter(([name, value]) => value !== before[name]),
     );
+    if ('assigned_to' in changes) {
+      // The one assignee the form shows takes the previous one's place among the story's
+      // assigned users (which the cards show), beside any others.
+      const others = (story.assigned_users ?? []).filter((id) => id !== before.assigned_to);
+      changes.assigned_users = [...new Set([...others, after.assigned_to].filter(Boolean))];
+    }
     if (Object.keys(changes).length === 0) {
       this.#dialog.close();
       return;

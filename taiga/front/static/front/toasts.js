@@ -1,6 +1,7 @@
 /**
- * Short-lived messages in a corner of the page: live notifications, system messages and
- * failed actions.
+ * Short-lived messages in a corner of the page: notifications, system messages and failed
+ * actions. A toast with a `key` replaces the one showing with the same key (news about one
+ * item is one toast), starting its time again.
  *
  * @module toasts
  */
@@ -10,6 +11,8 @@ import { h } from './dom.js';
 export class Toasts {
   #container;
   #onLink;
+  /** @type {Map<string, {element: HTMLElement, timer: number}>} The toasts with a key. */
+  #keyed = new Map();
 
   /**
    * @param {HTMLElement} container An `aria-live` region.
@@ -24,10 +27,16 @@ export class Toasts {
    * Show a toast until dismissed or `timeout` ms have passed.
    *
    * @param {{title: string, body?: string, url?: string | null, timeout?: number,
-   *   kind?: 'info' | 'error'}} toast
+   *   kind?: 'info' | 'error', key?: string}} toast
    */
-  show({ title, body = '', url = null, timeout = 10000, kind = 'info' }) {
-    const dismiss = () => element.remove();
+  show({ title, body = '', url = null, timeout = 10000, kind = 'info', key }) {
+    const previous = key === undefined ? undefined : this.#keyed.get(key);
+    let timer = 0;
+    const dismiss = () => {
+      window.clearTimeout(timer);
+      element.remove();
+      if (key !== undefined && this.#keyed.get(key)?.element === element) this.#keyed.delete(key);
+    };
     const link =
       url &&
       h(
@@ -54,7 +63,13 @@ export class Toasts {
         '×',
       ),
     );
-    this.#container.prepend(element);
-    setTimeout(dismiss, timeout);
+    if (previous) {
+      window.clearTimeout(previous.timer);
+      previous.element.replaceWith(element);
+    } else {
+      this.#container.prepend(element);
+    }
+    timer = window.setTimeout(dismiss, timeout);
+    if (key !== undefined) this.#keyed.set(key, { element, timer });
   }
 }
