@@ -202,3 +202,27 @@ async def test_cards_count_their_tasks_as_they_are_done(
     await expect(counts).to_have_text("1/3")
     await stack.http("DELETE", f"/tasks/{tasks[1]['id']}", token=owner)
     await expect(counts).to_have_text("1/2")
+
+
+async def test_an_answer_that_is_not_json_shows_a_short_message(
+    stack: BrowserStack, browser, layout: Layout
+) -> None:
+    new, _ = layout.statuses[:2]
+    web, _ = layout.swimlanes
+    page = await open_board(browser, stack, "alice")
+    error_page = "<!DOCTYPE html><html><body><h1>Server Error (500)</h1></body></html>"
+
+    async def fail(route) -> None:
+        if route.request.method == "POST":
+            await route.fulfill(status=500, content_type="text/html", body=error_page)
+        else:
+            await route.continue_()
+
+    await page.route(re.compile(r".*/api/v1/userstories$"), fail)
+    composer = cell(page, new, web)
+    await composer.get_by_role("button", name=f"Add a story to {new.name}, {web.name}").click()
+    await page.keyboard.type("Saved at a bad moment")
+    await page.keyboard.press("Enter")
+    error = composer.locator(".adder .error")
+    await expect(error).to_have_text("the server failed (HTTP 500): try again in a moment")
+    assert "<" not in await error.text_content()

@@ -21,7 +21,8 @@ export class ApiError extends Error {
 }
 
 /**
- * A readable message from an error answer: DRF's `detail`, or the first field's problems.
+ * A readable message from an error answer: DRF's `detail`, or the first field's problems;
+ * for an answer that is not JSON (an error page), a short sentence, never its markup.
  *
  * @param {number} status
  * @param {any} body
@@ -33,7 +34,10 @@ function describe(status, body) {
     const [field, problems] = Object.entries(body)[0] ?? [];
     if (field) return `${field}: ${[problems].flat().join(' ')}`;
   }
-  return status ? `the server answered ${status}` : 'the backend cannot be reached';
+  if (!status) return 'the backend cannot be reached';
+  if (status >= 500) return `the server failed (HTTP ${status}): try again in a moment`;
+  if (status < 300) return 'the server gave an answer the board cannot read';
+  return `the server refused the request (HTTP ${status})`;
 }
 
 export class Api {
@@ -97,13 +101,14 @@ export class Api {
     }
     const text = await response.text();
     let data = null;
+    let readable = true;
     try {
       data = text ? JSON.parse(text) : null;
     } catch {
-      data = { detail: text.slice(0, 200) };
+      readable = false; // an error page of a proxy or server: its markup is no message
     }
     if (response.status === 401 && this.token) this.onUnauthorized();
-    if (!response.ok) throw new ApiError(response.status, data);
+    if (!response.ok || !readable) throw new ApiError(response.status, data);
     return { data, headers: response.headers };
   }
 
