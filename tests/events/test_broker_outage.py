@@ -8,6 +8,7 @@ own and only those count. A test that stops RabbitMQ starts it again, whatever h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import queue
 import signal
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import aio_pika
 import orjson
+import psycopg
 import pytest
 from rest_framework.test import APIClient
 
@@ -129,14 +131,14 @@ def test_stories_saved_while_rabbitmq_is_down_all_reach_a_consumer(
 
 
 class System:
-    """``manage.py`` commands on one database, with RabbitMQ as the broker."""
+    """``manage.py`` commands on one database of their own, with RabbitMQ as the broker."""
 
-    def __init__(self, database: Path, rabbitmq_url: str) -> None:
-        self.database = database
+    def __init__(self, database_url: str, rabbitmq_url: str) -> None:
+        self.database_url = database_url
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "taiga.settings.common",
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": database_url,
             "EVENTS_PUSH_BACKEND": "taiga.events.backends.rabbitmq.EventsPushBackend",
             "EVENTS_PUSH_BACKEND_URL": rabbitmq_url,
             "EVENTS_RELAY_LEASE_SECONDS": "1",
@@ -174,14 +176,19 @@ class System:
             printed += line
         return process, printed
 
+    def query(self, sql: str) -> object:
+        """The first column of the first row ``sql`` gives."""
+        if self.database_url.startswith("sqlite:///"):
+            with contextlib.closing(sqlite3.connect(self.database_url[10:])) as db:
+                return db.execute(sql).fetchone()[0]
+        with psycopg.connect(self.database_url) as db:
+            return db.execute(sql).fetchone()[0]
+
     def pending(self) -> int:
-        with sqlite3.connect(self.database) as db:
-            return db.execute("SELECT count(*) FROM events_outbox").fetchone()[0]
+        return self.query("SELECT count(*) FROM events_outbox")
 
     def lease_holder_pid(self) -> int:
-        with sqlite3.connect(self.database) as db:
-            holder = db.execute("SELECT holder FROM events_relay_lease").fetchone()[0]
-        return int(holder.split(":")[1])
+        return int(self.query("SELECT holder FROM events_relay_lease").split(":")[1])
 
     def stop_all(self) -> None:
         for process in self.processes:
@@ -191,12 +198,27 @@ class System:
             process.stdout.close()
 
 
-@pytest.fixture
-def system(tmp_path: Path, rabbitmq_url: str) -> Iterator[System]:
-    system = System(tmp_path / "taiga.sqlite3", rabbitmq_url)
-    system.run("migrate", "--verbosity", "0")
-    yield system
-    system.stop_all()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def system(request, tmp_path: Path, rabbitmq_url: str) -> Iterator[System]:
+    """A fresh database (SQLite, or PostgreSQL whichever database the suite runs on)."""
+    if request.param == "sqlite":
+        system = System(f"sqlite:///{tmp_path / 'taiga.sqlite3'}", rabbitmq_url)
+        system.run("migrate", "--verbosity", "0")
+        yield system
+        system.stop_all()
+        return
+    server = request.getfixturevalue("postgresql_url")
+    name = f"taiga_relay_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        system = System(server.rsplit("/", 1)[0] + f"/{name}", rabbitmq_url)
+        system.run("migrate", "--verbosity", "0")
+        yield system
+        system.stop_all()
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 SAVE_STORIES = """
