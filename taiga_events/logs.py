@@ -25,6 +25,11 @@ _TOKEN_FIELD = re.compile(
 )
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
 REDACTED = "[redacted]"
+_LIBRARY_LEVELS = {
+    "websockets": logging.WARNING,
+    "aiormq": logging.CRITICAL,
+    "aio_pika": logging.CRITICAL,
+}
 # Attributes every LogRecord has; anything else was passed as ``extra`` and is a field.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
 
@@ -87,3 +92,10 @@ def configure(level: str, log_format: str, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Below DEBUG, what libraries say on their own is noise or said better by the gateway:
+    # websockets logs a line per connection opened and closed, and the AMQP client logs a
+    # broker restart as ERRORs with tracebacks, which the broker link reports as a WARNING
+    # with its cause.
+    quiet = root.level > logging.DEBUG
+    for name, threshold in _LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(threshold if quiet else logging.NOTSET)

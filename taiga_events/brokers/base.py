@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -113,12 +114,18 @@ class SupervisedBroker(Broker):
     """A broker reached over the network: its link is kept up by a supervising task.
 
     ``start`` returns once the first attempt is over: consuming if it succeeded; otherwise
-    the gateway serves its clients anyway and the link is retried with backoff, as it is
-    whenever it is lost. Every attempt sets up the whole consumption (queue and binding, or
-    LISTEN) again, so delivery resumes where the broker left nothing behind.
+    the gateway serves its clients anyway and the link is retried, as it is whenever it is
+    lost. Every attempt sets up the whole consumption (queue and binding, or LISTEN) again,
+    so delivery resumes where the broker left nothing behind.
+
+    Retries are 0.25 s apart at first, doubling up to 2 s, with jitter: short enough that
+    delivery is back within a couple of seconds of the broker, however long it was away,
+    and cheap (a refused TCP connection) while it is not. An outage is logged once, as a
+    WARNING with its cause, and its end with how long it lasted; the attempts in between
+    only at DEBUG.
     """
 
-    def __init__(self, *, reconnect_delay: float = 0.5, max_reconnect_delay: float = 30.0) -> None:
+    def __init__(self, *, reconnect_delay: float = 0.25, max_reconnect_delay: float = 2.0) -> None:
         super().__init__()
         self.reconnect_delay = reconnect_delay
         self.max_reconnect_delay = max_reconnect_delay
@@ -137,13 +144,20 @@ class SupervisedBroker(Broker):
     async def _supervise(self, deliver: Deliver, first_attempt: asyncio.Future[None]) -> None:
         backoff = Backoff(self.reconnect_delay, self.max_reconnect_delay)
         ever_up = False
+        down_since: float | None = None
 
         def ready() -> None:
-            nonlocal ever_up
+            nonlocal ever_up, down_since
             if ever_up:
                 self.reconnects += 1
-                logger.info("%s link re-established", self.name)
+            if down_since is not None:
+                logger.warning(
+                    "%s link re-established after %.1f s",
+                    self.name,
+                    time.monotonic() - down_since,
+                )
             ever_up = True
+            down_since = None
             self.connected = True
             self.last_error = None
             backoff.reset()
@@ -156,10 +170,14 @@ class SupervisedBroker(Broker):
                 error = "the broker closed the link"
             except Exception as exc:  # whatever broke the link, it is retried
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if self.connected:
-                logger.warning("%s link lost: %s", self.name, error)
+            if down_since is None:
+                down_since = time.monotonic()
+                if self.connected:
+                    logger.warning("%s link lost, reconnecting: %s", self.name, error)
+                else:
+                    logger.warning("%s is not reachable, retrying: %s", self.name, error)
             else:
-                logger.warning("%s is not reachable: %s", self.name, error)
+                logger.debug("%s is still not reachable: %s", self.name, error)
             self.connected = False
             self.last_error = error
             if not first_attempt.done():

@@ -31,6 +31,10 @@ QUEUE_MAX_LENGTH = 10_000
 QUEUE_MAX_BYTES = 64 * 1024 * 1024
 
 
+class LinkLost(ConnectionError):
+    """RabbitMQ closed the connection or the channel; the message says why."""
+
+
 class RabbitMQBroker(SupervisedBroker):
     name = "rabbitmq"
 
@@ -60,9 +64,16 @@ class RabbitMQBroker(SupervisedBroker):
         )
         try:
             lost = asyncio.Event()
-            connection.close_callbacks.add(lambda *_: lost.set())
+            causes: list[BaseException] = []
+
+            def on_close(_sender: object, cause: BaseException | None = None) -> None:
+                if cause is not None:
+                    causes.append(cause)
+                lost.set()
+
+            connection.close_callbacks.add(on_close)
             channel = await connection.channel()
-            channel.close_callbacks.add(lambda *_: lost.set())
+            channel.close_callbacks.add(on_close)
             exchange = await channel.declare_exchange(
                 EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
             )
@@ -79,6 +90,8 @@ class RabbitMQBroker(SupervisedBroker):
             await underlay.basic_consume(queue.name, on_message, no_ack=True)
             ready()
             await lost.wait()
+            if causes:
+                raise LinkLost(str(causes[0]) or type(causes[0]).__name__)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), self.connect_timeout)

@@ -4,7 +4,7 @@ import sys
 import orjson
 import pytest
 
-from taiga_events.logs import JsonFormatter, Redactor
+from taiga_events.logs import JsonFormatter, Redactor, configure
 
 redact = Redactor(["the-configured-secret"])
 
@@ -46,3 +46,24 @@ def test_json_lines_carry_level_logger_message_and_extra_fields() -> None:
     }
     assert "ValueError: boom" in entry["exception"]
     assert entry["time"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(("level", "quiet"), [("INFO", True), ("WARNING", True), ("DEBUG", False)])
+def test_libraries_say_only_what_matters_below_debug(level: str, quiet: bool) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure(level, "text")
+        # A line per WebSocket connection, and the AMQP client's ERRORs for a routine
+        # broker restart, only when debugging.
+        assert logging.getLogger("websockets.server").isEnabledFor(logging.INFO) is not quiet
+        assert logging.getLogger("aiormq.connection").isEnabledFor(logging.ERROR) is not quiet
+        assert logging.getLogger("aio_pika.robust_connection").isEnabledFor(logging.ERROR) is (
+            not quiet
+        )
+        assert logging.getLogger("taiga_events.brokers.base").isEnabledFor(logging.WARNING)
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name in ("websockets", "aiormq", "aio_pika"):
+            logging.getLogger(name).setLevel(logging.NOTSET)

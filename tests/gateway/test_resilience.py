@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
@@ -66,7 +68,7 @@ def _unique_key() -> str:
 
 
 async def test_rabbitmq_down_at_start_up_then_lost_mid_stream(
-    rabbitmq_url: str, gateway_factory
+    rabbitmq_url: str, gateway_factory, caplog
 ) -> None:
     key = _unique_key()
     project_id = int(key.split(".")[2])
@@ -81,10 +83,21 @@ async def test_rabbitmq_down_at_start_up_then_lost_mid_stream(
     await _publish(rabbitmq_url, key, pk=1)
     assert (await client.recv())["data"] == {"pk": 1}
 
+    caplog.clear()
     async with rabbitmq_stopped():
         await gateway.health_becomes(503)
         assert (await client.send(cmd="ping"))["cmd"] == "pong"
     await gateway.health_becomes(200)
+    # One WARNING with its cause when lost, one with its length when back; nothing else.
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "taiga_events.brokers.base" and r.levelno >= logging.WARNING
+    ]
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("rabbitmq link lost, reconnecting: ")
+    assert "CONNECTION_FORCED" in warnings[0]
+    assert re.fullmatch(r"rabbitmq link re-established after \d+\.\d s", warnings[1])
     # The queue and its binding were declared again: delivery resumes, same client.
     await _publish(rabbitmq_url, key, pk=2)
     assert (await client.recv())["data"] == {"pk": 2}
