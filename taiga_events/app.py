@@ -117,7 +117,8 @@ async def start(
     gateway = make_gateway(config)
     broker = broker or make_broker(config)
     heap = HeapFreezer() if freeze_heap else None
-    await broker.start(gateway.dispatch)
+    gateway.broker = broker
+    await broker.start(gateway.dispatch, gateway.history_started)
     try:
         server = await start_server(
             gateway,

@@ -20,6 +20,9 @@ class Subscription:
     # The patterns the hub indexes for it: the part of the pattern the user may receive.
     # Empty while suspended (the backend could not re-check it).
     patterns: tuple[str, ...]
+    # The position after which it has delivered every event it matches (None: unknown),
+    # so that a resume of another subscription does not send those again.
+    since: int | None = None
 
 
 class ClientState:

@@ -55,6 +55,8 @@ class Config:
     max_routing_key_length: int = _LIMITS.max_routing_key_length
     max_routing_key_segments: int = _LIMITS.max_routing_key_segments
     send_buffer_bytes: int = _LIMITS.send_buffer_bytes
+    history_size: int = _LIMITS.history_size
+    replay_limit: int = _LIMITS.replay_limit
     shutdown_grace_seconds: float = 10.0
     log_level: str = "INFO"
     log_format: str = "json"
@@ -86,6 +88,8 @@ class Config:
             "MAX_ROUTING_KEY_LENGTH": self.max_routing_key_length,
             "MAX_ROUTING_KEY_SEGMENTS": self.max_routing_key_segments,
             "SEND_BUFFER_BYTES": self.send_buffer_bytes,
+            "HISTORY_SIZE": self.history_size,
+            "REPLAY_LIMIT": self.replay_limit,
             "SHUTDOWN_GRACE_SECONDS": self.shutdown_grace_seconds,
         }
         for name, value in positive.items():
@@ -102,6 +106,8 @@ class Config:
             max_routing_key_length=self.max_routing_key_length,
             max_routing_key_segments=self.max_routing_key_segments,
             send_buffer_bytes=self.send_buffer_bytes,
+            history_size=self.history_size,
+            replay_limit=self.replay_limit,
         )
 
 
@@ -133,6 +139,8 @@ ENVIRONMENT = {
     "MAX_ROUTING_KEY_LENGTH": "max_routing_key_length",
     "MAX_ROUTING_KEY_SEGMENTS": "max_routing_key_segments",
     "SEND_BUFFER_BYTES": "send_buffer_bytes",
+    "HISTORY_SIZE": "history_size",
+    "REPLAY_LIMIT": "replay_limit",
     "SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
     "LOG_FORMAT": "log_format",
 }

@@ -22,14 +22,16 @@ from typing import Any
 
 from . import protocol
 from .authorization import Forbidden, Scope, allowed_patterns, canonical, classify
+from .brokers.base import Broker
 from .client_state import ClientState, Subscription
+from .history import Outcome, Past, Window
 from .hub import Hub
 from .limits import Limits, TokenBucket
 from .metrics import Metrics
 from .permissions import BackendUnavailable, PermissionCache, TokenRefused
 from .protocol import CloseCode, ErrorCode, ProtocolError
 from .recent import RecentIds
-from .routing import InvalidPattern, validate_pattern
+from .routing import InvalidPattern, matches, validate_pattern
 from .tokens import InvalidToken, TokenVerifier
 from .writer import FrameWriter, text_frame
 
@@ -61,6 +63,9 @@ class Gateway:
         self._clock = clock
         self.hub = Hub()
         self.delivered_ids = RecentIds()
+        self.history = Window(limits.history_size)
+        # Where events older than the window are read back from (set by the app).
+        self.broker: Broker | None = None
         # WebSocket connection → its state.
         self.clients: dict[Any, ClientState] = {}
         self.metrics = Metrics()
@@ -75,6 +80,10 @@ class Gateway:
 
     # Broker side ------------------------------------------------------------------------
 
+    def history_started(self, epoch: str, head: int | None) -> None:
+        """The broker link is up on the history ``epoch``, whose newest position is ``head``."""
+        self.history.start(epoch, head)
+
     def dispatch(self, routing_key: str, envelope: dict[str, Any], received_at: float) -> None:
         """Send one broker message to every subscribed connection, framed once."""
         metrics = self.metrics
@@ -83,10 +92,16 @@ class Gateway:
         if isinstance(event_id, str) and self.delivered_ids.seen(event_id):
             metrics.duplicates_dropped += 1
             return
+        envelope.pop("routing_key", None)
+        position = envelope.get("position")
+        if position is not None and not self.history.append(
+            envelope["epoch"], Past(position, routing_key, envelope)
+        ):
+            metrics.duplicates_dropped += 1
+            return
         recipients = self.hub.recipients(routing_key, envelope.get("session_id"))
         if not recipients:
             return
-        envelope.pop("routing_key", None)
         frame = text_frame(protocol.event_frame(routing_key, envelope))
         self.writer.send([client.websocket for client in recipients], frame)
         metrics.frames_sent += len(recipients)
@@ -160,6 +175,7 @@ class Gateway:
                     self._authenticate(client, command)
                 case protocol.Subscribe():
                     await self._subscribe(client, command)
+                    return None  # acknowledged by _subscribe, before what it replays
                 case protocol.Unsubscribe():
                     self._unsubscribe(client, command)
         except ProtocolError as exc:
@@ -190,6 +206,9 @@ class Gateway:
         self._sync(client)
 
     async def _subscribe(self, client: ClientState, command: protocol.Subscribe) -> None:
+        """Authorize and index the subscription, acknowledge it (with where the history
+        stands and, if the client said where it stopped, whether that was recovered) and
+        send what the client missed before anything live."""
         limits = self.limits
         try:
             pattern = validate_pattern(
@@ -218,12 +237,82 @@ class Gateway:
             patterns = allowed_patterns(grant, client.user_id, permissions)
         except Forbidden as exc:
             raise self._denied(exc, command.id) from None
+        subscription = Subscription(grant, command.routing_key, command.self_notification, patterns)
+        reply: dict[str, Any] = {}  # what the ack says besides its id
+        missed: list[Past] = []
+        if command.since is not None:
+            found = await self._missed(command.since)
+            if isinstance(found, str):
+                reply.update(recovered=False, reason=found)
+            else:
+                missed = found
+                reply["recovered"] = True
         if client.closed:
             return
-        client.subscriptions[grant.pattern] = Subscription(
-            grant, command.routing_key, command.self_notification, patterns
-        )
+        # From here to the end nothing awaits: the replay ends where live delivery begins.
+        history = self.history
+        if command.since is not None and reply["recovered"]:
+            newest = missed[-1].position if missed else command.since.position
+            missed += history.after(newest) or []
+            missed = self._to_replay(client, subscription, missed)
+            if len(missed) > self.limits.replay_limit:
+                reply.update(recovered=False, reason=Outcome.LIMIT)
+                missed = []
+        # Replayed or live, it has sent everything after the point it resumed from.
+        resumed = command.since is not None and reply["recovered"]
+        subscription.since = command.since.position if resumed else history.head
+        client.subscriptions[grant.pattern] = subscription
         self._sync(client)
+        if command.id is not None:
+            if history.head is not None:
+                reply.update(position=history.head, epoch=history.epoch)
+            self.send(client, protocol.ack(command.id, **reply))
+        for past in missed:
+            self.send(client, protocol.event_frame(past.routing_key, past.envelope))
+        self.metrics.replayed += len(missed)
+
+    async def _missed(self, since: protocol.Since) -> list[Past] | str:
+        """The events after ``since`` the gateway can get, from its window or further back
+        from the broker; or why it cannot (an ``Outcome``)."""
+        history = self.history
+        if history.epoch is None or history.head is None:
+            return Outcome.UNKNOWN
+        if since.epoch != history.epoch:
+            return Outcome.EPOCH
+        if since.position > history.head:
+            return Outcome.FUTURE
+        if history.after(since.position) is not None:
+            return []  # the window holds them all: taken when the subscription is made
+        found = None
+        if self.broker is not None:
+            found = await self.broker.read_back(since.position, self.limits.replay_limit)
+        if found is None:
+            return Outcome.TOO_OLD
+        if len(found) > self.limits.replay_limit:
+            return Outcome.LIMIT
+        # What the broker gave must meet the window, which may have moved on meanwhile.
+        newest = found[-1].position if found else since.position
+        if history.epoch != since.epoch or history.after(newest) is None:
+            return Outcome.TOO_OLD
+        return found
+
+    def _to_replay(
+        self, client: ClientState, subscription: Subscription, missed: list[Past]
+    ) -> list[Past]:
+        """What of ``missed`` the subscription delivers that the connection's subscriptions
+        (the one it replaces included) have not delivered already."""
+        others = list(client.subscriptions.values())
+        return [
+            past
+            for past in missed
+            if _delivers(subscription, client, past)
+            and not any(
+                other.since is not None
+                and past.position > other.since
+                and _delivers(other, client, past)
+                for other in others
+            )
+        ]
 
     async def _permissions(
         self, client: ClientState, scope: Scope, command_id: Any
@@ -384,3 +473,14 @@ def remote_address(websocket: Any) -> str:
     """``host:port`` of the peer, for logs."""
     address = websocket.remote_address
     return f"{address[0]}:{address[1]}" if address else "?"
+
+
+def _delivers(subscription: Subscription, client: ClientState, past: Past) -> bool:
+    """Whether the subscription sends this event to the connection (live or replayed)."""
+    if (
+        not subscription.self_notification
+        and client.session_id is not None
+        and past.envelope.get("session_id") == client.session_id
+    ):
+        return False
+    return any(matches(pattern, past.routing_key) for pattern in subscription.patterns)

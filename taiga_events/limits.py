@@ -17,6 +17,9 @@ class Limits:
     max_routing_key_segments: int = 16
     # Unsent data a connection may accumulate before it is closed as too slow (4000).
     send_buffer_bytes: int = 1024 * 1024
+    # Recent events kept in memory to resume clients, and the most one resume may send.
+    history_size: int = 10_000
+    replay_limit: int = 10_000
 
 
 class TokenBucket:

@@ -56,6 +56,8 @@ class Metrics:
         self.events_received = 0
         # Events dropped because their event_id was just delivered (outbox re-publishes).
         self.duplicates_dropped = 0
+        # Events sent again to clients that resumed (subscribe with "since").
+        self.replayed = 0
         self.frames_sent = 0
         self.slow_client_closes = 0
         self.error_frames: Counter[str] = Counter()
@@ -96,6 +98,11 @@ class Collector:
             metrics.duplicates_dropped,
         )
         yield _counter("frames_sent", "Event frames written to sockets.", metrics.frames_sent)
+        yield _counter(
+            "events_replayed",
+            "Events sent again to clients that resumed where they stopped.",
+            metrics.replayed,
+        )
         yield _labelled(
             "events_dropped",
             "Broker messages dropped, by reason.",

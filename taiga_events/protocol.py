@@ -15,6 +15,7 @@ import orjson
 
 MAX_SESSION_ID_LENGTH = 128
 MAX_TOKEN_LENGTH = 8192
+MAX_EPOCH_LENGTH = 128
 
 
 class ErrorCode:
@@ -68,10 +69,19 @@ class Auth:
 
 
 @dataclass(frozen=True, slots=True)
+class Since:
+    """Where a client stopped: the position of the last event it has, and its epoch."""
+
+    position: int
+    epoch: str
+
+
+@dataclass(frozen=True, slots=True)
 class Subscribe:
     routing_key: str
     self_notification: bool = False
     id: Any = None
+    since: Since | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +183,28 @@ def _parse_subscribe(message: dict, command_id: Any) -> Subscribe:
         raise ProtocolError(
             ErrorCode.INVALID_ARGUMENT, "'options.selfNotification' must be a boolean", command_id
         )
-    return Subscribe(routing_key, self_notification, command_id)
+    return Subscribe(routing_key, self_notification, command_id, _since(message, command_id))
+
+
+def _since(message: dict, command_id: Any) -> Since | None:
+    since = message.get("since")
+    if since is None:
+        return None
+    position = since.get("position") if isinstance(since, dict) else None
+    epoch = since.get("epoch") if isinstance(since, dict) else None
+    if isinstance(position, bool) or not isinstance(position, int) or position < -1:
+        raise ProtocolError(
+            ErrorCode.INVALID_ARGUMENT,
+            '\'since\' must be {"position": an integer from -1 on, "epoch": a string}',
+            command_id,
+        )
+    if not isinstance(epoch, str) or not epoch or len(epoch) > MAX_EPOCH_LENGTH:
+        raise ProtocolError(
+            ErrorCode.INVALID_ARGUMENT,
+            f"'since.epoch' must be a string of 1 to {MAX_EPOCH_LENGTH} characters",
+            command_id,
+        )
+    return Since(position, epoch)
 
 
 def _parse_unsubscribe(message: dict, command_id: Any) -> Unsubscribe:
@@ -197,8 +228,10 @@ def pong(command_id: Any = None) -> bytes:
     return orjson.dumps({"cmd": "pong", "id": command_id})
 
 
-def ack(command_id: Any) -> bytes:
-    return orjson.dumps({"cmd": "ack", "id": command_id})
+def ack(command_id: Any, **fields: Any) -> bytes:
+    """``{"cmd": "ack", "id"}`` and what else the command has to say (a subscription's
+    position and epoch, whether it was recovered)."""
+    return orjson.dumps({"cmd": "ack", "id": command_id, **fields})
 
 
 def error(code: str, message: str, command_id: Any = None, routing_key: str | None = None) -> bytes:

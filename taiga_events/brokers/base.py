@@ -14,11 +14,17 @@ from typing import Any
 
 import orjson
 
+from ..history import Past
+
 logger = logging.getLogger(__name__)
 
 # deliver(routing_key, envelope, received_at): received_at is time.perf_counter() when the
 # engine took the message off its link, so the gateway can measure broker-to-socket latency.
+# The envelope carries "position" and "epoch" when the broker numbers its messages.
 Deliver = Callable[[str, dict[str, Any], float], None]
+# history_started(epoch, head): the broker is (again) connected to the history named epoch,
+# whose newest position is head (None: not known).
+HistoryStarted = Callable[[str, int | None], None]
 
 
 class BadMessage(ValueError):
@@ -59,22 +65,38 @@ class Broker(abc.ABC):
         self.last_error: str | None = None
 
     @abc.abstractmethod
-    async def start(self, deliver: Deliver) -> None:
-        """Connect and call ``deliver(routing_key, envelope, received_at)`` for every event."""
+    async def start(self, deliver: Deliver, history: HistoryStarted | None = None) -> None:
+        """Connect and call ``deliver(routing_key, envelope, received_at)`` for every event,
+        and ``history(epoch, head)`` whenever the link to a numbered history is made."""
+
+    async def read_back(self, after: int, limit: int) -> list[Past] | None:
+        """Up to ``limit + 1`` events after position ``after`` from the broker's own history,
+        oldest first; None if it does not reach back that far (or keeps none)."""
+        return None
 
     @abc.abstractmethod
     async def close(self) -> None:
         """Stop consuming and disconnect."""
 
     def handle_body(
-        self, deliver: Deliver, routing_key: str, body: bytes | str, received_at: float
+        self,
+        deliver: Deliver,
+        routing_key: str,
+        body: bytes | str,
+        received_at: float,
+        position: int | None = None,
+        epoch: str | None = None,
     ) -> None:
-        """Decode one message and deliver it; a bad one is logged and dropped, never raised."""
+        """Decode one message and deliver it, numbered if ``position`` and ``epoch`` are
+        given; a bad one is logged and dropped, never raised."""
         try:
             envelope = parse_envelope(body)
         except BadMessage as exc:
             self.drop(routing_key, exc)
             return
+        if position is not None:
+            envelope["position"] = position
+            envelope["epoch"] = epoch
         deliver(routing_key, envelope, received_at)
 
     @property
@@ -127,6 +149,7 @@ class SupervisedBroker(Broker):
 
     def __init__(self, *, reconnect_delay: float = 0.25, max_reconnect_delay: float = 2.0) -> None:
         super().__init__()
+        self.history_started: HistoryStarted = lambda epoch, head: None
         self.reconnect_delay = reconnect_delay
         self.max_reconnect_delay = max_reconnect_delay
         self._task: asyncio.Task | None = None
@@ -136,7 +159,8 @@ class SupervisedBroker(Broker):
         """Connect, start consuming, call ``ready()``, and return or raise once the link is
         lost. Cancellation must close the link."""
 
-    async def start(self, deliver: Deliver) -> None:
+    async def start(self, deliver: Deliver, history: HistoryStarted | None = None) -> None:
+        self.history_started = history or (lambda epoch, head: None)
         first_attempt = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._supervise(deliver, first_attempt))
         await asyncio.shield(first_attempt)

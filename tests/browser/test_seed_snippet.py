@@ -63,14 +63,17 @@ async def test_console_snippet_logs_the_curl_commands_events(stack: Stack, brows
     )
     await stack.http("DELETE", f"/userstories/{pk}", token=token, session_id="test-session-123")
     key = f"changes.project.{stack.project.pk}.userstories.userstory"
-    event_ids = set()
+    event_ids, positions = set(), []
     for change in ("create", "change", "delete"):
         event = await asyncio.wait_for(received.get(), timeout=10)
         event_ids.add(event.pop("event_id"))
+        positions.append(event.pop("position"))
+        assert isinstance(event.pop("epoch"), str)
         assert event == {
             "routing_key": key,
             "session_id": "test-session-123",
             "data": {"type": change, "matches": "userstories.userstory", "pk": pk},
         }
     assert len(event_ids) == 3
+    assert positions == sorted(positions) and len(set(positions)) == 3
     await page.close()

@@ -83,6 +83,8 @@ async def test_tail_json_prints_the_raw_frames(stack: Stack, capsys) -> None:
         assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
     frame = orjson.loads(capsys.readouterr().out)
     assert len(frame.pop("event_id")) == 32
+    assert isinstance(frame.pop("position"), int)
+    assert isinstance(frame.pop("epoch"), str)
     assert frame == {
         "routing_key": f"changes.project.{project}.userstories.userstory",
         "session_id": "curl",

@@ -104,9 +104,15 @@ async def send(ws: ClientConnection, **command: object) -> dict:
 
 
 async def receive(ws: ClientConnection) -> dict:
-    """The next frame, without the random ``event_id`` of this backend's events."""
+    """The next frame, without the fields whose values a test cannot know: the random
+    ``event_id`` of this backend's events, and the ``position`` and ``epoch`` of its
+    broker's history (checked for their types)."""
     frame = orjson.loads(await asyncio.wait_for(ws.recv(), timeout=10))
     frame.pop("event_id", None)
+    if "position" in frame:
+        position, epoch = frame.pop("position"), frame.pop("epoch")
+        assert isinstance(position, int) and position >= 0, frame
+        assert isinstance(epoch, str) and epoch, frame
     return frame
 
 

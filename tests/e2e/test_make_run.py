@@ -79,10 +79,8 @@ async def test_make_run_serves_the_printed_commands(tmp_path: Path) -> None:
             }
             # The seed's command, from a second shell, reaches the clients of make run.
             await send(ws, cmd="auth", data={"token": token})
-            assert await send(ws, cmd="subscribe", routing_key="notifications", id=2) == {
-                "cmd": "ack",
-                "id": 2,
-            }
+            subscribed = await send(ws, cmd="subscribe", routing_key="notifications", id=2)
+            assert (subscribed["cmd"], subscribed["id"]) == ("ack", 2)
             command = await asyncio.create_subprocess_exec(
                 str(ROOT / ".venv/bin/python"),
                 "manage.py",

@@ -20,7 +20,7 @@ class Captured(list):
         super().__init__()
         self.event_ids: list[str] = []
 
-    def capture(self, routing_key: str, body: bytes) -> None:
+    def capture(self, routing_key: str, body: bytes, position: int) -> None:
         envelope = orjson.loads(body)
         event_id = envelope.pop("event_id", None)
         if event_id is not None:

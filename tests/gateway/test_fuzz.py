@@ -64,7 +64,7 @@ def live() -> Iterator[tuple[ThreadedGateway, ClientConnection]]:
             auth = {"cmd": "auth", "data": {"token": make_token(9)}}
             observer.send(orjson.dumps(auth).decode())
             observer.send('{"cmd":"subscribe","routing_key":"notifications","id":1}')
-            assert orjson.loads(observer.recv(timeout=10)) == {"cmd": "ack", "id": 1}
+            assert orjson.loads(observer.recv(timeout=10))["cmd"] == "ack"
             yield threaded, observer
     finally:
         threaded.close()

@@ -28,15 +28,21 @@ async def test_auth_then_subscribe_then_events(gateway: GatewayUnderTest) -> Non
     gateway.backend.grant(5, 1)
     client = await gateway.client()
     assert await client.auth(1, "session-a") == {"cmd": "ack", "id": 1}
+    # The ack says where the history stands (nothing published yet: -1) and which it is.
+    epoch = gateway.bus.epoch
     assert await client.send(cmd="subscribe", routing_key="changes.project.5.*") == {
         "cmd": "ack",
         "id": 2,
+        "position": -1,
+        "epoch": epoch,
     }
     gateway.publish(KEY, "session-b", type="create", matches="userstories.userstory", pk=3)
     assert await client.recv() == {
         "routing_key": KEY,
         "session_id": "session-b",
         "data": {"type": "create", "matches": "userstories.userstory", "pk": 3},
+        "position": 0,
+        "epoch": epoch,
     }
 
 

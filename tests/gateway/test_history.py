@@ -1,0 +1,67 @@
+"""The window of recent events a gateway resumes clients from."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taiga_events.history import Past, Window
+
+
+def _past(position: int) -> Past:
+    return Past(position, "k", {"position": position})
+
+
+def _filled(size: int, positions: range, epoch: str = "e") -> Window:
+    window = Window(size)
+    window.start(epoch, positions.start - 1)
+    for position in positions:
+        assert window.append(epoch, _past(position))
+    return window
+
+
+def test_after_gives_what_followed_a_position_it_reaches() -> None:
+    window = _filled(10, range(5, 9))
+    assert [past.position for past in window.after(4)] == [5, 6, 7, 8]
+    assert [past.position for past in window.after(6)] == [7, 8]
+    assert window.after(8) == []
+    assert window.after(3) is None  # position 4 was never held: it may have been missed
+
+
+def test_an_empty_window_knows_only_its_head() -> None:
+    window = Window()
+    window.start("e", 41)
+    assert window.after(41) == []
+    assert window.after(40) is None
+
+
+def test_old_events_leave_a_full_window() -> None:
+    window = _filled(3, range(10))
+    assert window.first == 7
+    assert window.after(5) is None
+    assert [past.position for past in window.after(6)] == [7, 8, 9]
+
+
+def test_repeated_or_older_positions_are_not_new() -> None:
+    window = _filled(10, range(3))
+    assert not window.append("e", _past(2))
+    assert not window.append("e", _past(0))
+    assert window.head == 2
+
+
+def test_another_epoch_starts_another_history() -> None:
+    window = _filled(10, range(3))
+    window.start("e", 2)  # the same history, reconnected: kept
+    assert window.first == 0
+    window.start("f", 0)
+    assert (window.epoch, window.first, window.head) == ("f", None, 0)
+    assert window.after(0) == []
+
+
+@given(st.integers(1, 20), st.integers(0, 60), st.integers(-1, 70))
+def test_after_is_exact_whenever_it_answers(size: int, count: int, position: int) -> None:
+    window = _filled(size, range(count))
+    found = window.after(position)
+    expected = list(range(position + 1, count))
+    if found is None:
+        assert count - size > position + 1  # only when the window lost some of them
+    else:
+        assert [past.position for past in found] == expected
