@@ -1,7 +1,8 @@
 """gunicorn's settings for the backend (``gunicorn -c deploy/gunicorn.conf.py taiga.wsgi``).
 
-Sync workers, two per core: the measured best on this project's API (docs/BENCHMARKS.md,
-"Backend: which production server"). ``GUNICORN_BIND`` and ``WEB_CONCURRENCY`` (gunicorn's
+Sync workers, one per core: the measured best on this project's API (docs/BENCHMARKS.md,
+"Backend: which production server"); more help only where requests wait on a database
+on another machine. ``GUNICORN_BIND`` and ``WEB_CONCURRENCY`` (gunicorn's
 own name) override the address and the number of workers; a command-line flag wins over
 both. Each worker runs the events outbox relay unless ``EVENTS_RELAY_IN_PROCESS=False``
 (one relays at a time, docs/EVENTS.md).
@@ -10,7 +11,7 @@ both. Each worker runs the events outbox relay unless ``EVENTS_RELAY_IN_PROCESS=
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0))))
+workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0))))
 worker_class = "sync"
 # A request that takes longer is cut off and its worker replaced.
 timeout = 30
