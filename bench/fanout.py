@@ -271,7 +271,7 @@ def gateway_cpu_seconds(pid: int | None) -> float | None:
     return sum(process_cpu_seconds(member) or 0.0 for member in process_tree(pid))
 
 
-def per_worker(metrics_url: str | None) -> dict[str, dict[str, float]] | None:
+def worker_spread(metrics_url: str | None) -> dict[str, dict[str, float]] | None:
     """Connections and frames sent per worker, from a multi-worker gateway's /metrics."""
     if metrics_url is None:
         return None
@@ -383,6 +383,7 @@ async def run(args: argparse.Namespace) -> dict:
     await wait_for(pipes, "fenced", timeout=120)
     connect_seconds = time.perf_counter() - connect_started
     rss_connected = gateway_rss_kb(args.gateway_pid)
+    spread = worker_spread(args.metrics_url) if args.gateway_workers > 1 else None
 
     cpu_before = gateway_cpu_seconds(args.gateway_pid)
     buckets_before = latency_buckets(args.metrics_url)
@@ -402,7 +403,8 @@ async def run(args: argparse.Namespace) -> dict:
     results = [reply[1] for reply in await wait_for(pipes, "result", args.duration + 120)]
     elapsed = time.perf_counter() - started
     cpu_after = gateway_cpu_seconds(args.gateway_pid)
-    workers = per_worker(args.metrics_url) if args.gateway_workers > 1 else None
+    if spread is not None:
+        spread["frames_sent"] = worker_spread(args.metrics_url)["frames_sent"]
     buckets_after = latency_buckets(args.metrics_url)
     broker_cpu = None if broker_pid is None else process_cpu_seconds(broker_pid) - broker_cpu_before
     await publisher.close()
@@ -449,8 +451,9 @@ async def run(args: argparse.Namespace) -> dict:
             # Its own view (/metrics): broker message in, frames written to every socket.
             "p99_within_ms": bucket_percentile(buckets_before, buckets_after, 99),
             "workers": args.gateway_workers,
-            # With several workers: connections and frames sent (warm-up included) of each.
-            "per_worker": workers,
+            # With several workers: each one's connections once all were subscribed, and
+            # the frames it sent (warm-up included).
+            "per_worker": spread,
         },
         "rabbitmq": {
             "cpu_seconds": None if broker_cpu is None else round(broker_cpu, 2),

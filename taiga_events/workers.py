@@ -105,7 +105,12 @@ class Supervisor:
         try:
             if config.app_port is not None:
                 await health.start(config.host, config.app_port)
-            await asyncio.gather(*(self._start(worker) for worker in self.workers))
+            started = await asyncio.gather(
+                *(self._start(worker) for worker in self.workers), return_exceptions=True
+            )
+            for failure in started:
+                if isinstance(failure, BaseException):
+                    raise failure
             logger.info(
                 "taiga-events serving ws://%s:%s/events with %d workers (broker: %s)",
                 config.host or "0.0.0.0",
@@ -303,8 +308,14 @@ async def _serve_worker(config: Config, socket_path: str, link: Connection) -> N
         link.send(("failed", str(exc)))
         return
     stop = stop_on_signals()
+    loop = asyncio.get_running_loop()
+
+    def supervisor_gone() -> None:
+        loop.remove_reader(link.fileno())
+        stop.set()
+
     # The supervisor never writes: the link becomes readable when it is gone.
-    asyncio.get_running_loop().add_reader(link.fileno(), stop.set)
+    loop.add_reader(link.fileno(), supervisor_gone)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(socket_path)
     running.health = health_server(running, config)
