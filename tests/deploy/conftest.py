@@ -112,6 +112,8 @@ class Production:
     events_url: str  # ws://127.0.0.1:<nginx>/events
     backend_port: int
     gateway_port: int
+    # The gateway's /healthz and /metrics (APP_PORT).
+    gateway_app_port: int
     static_root: Path
     backend_env: dict[str, str]
     directory: Path
@@ -155,6 +157,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     with psycopg.connect(postgresql_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
     port, backend_port, gateway_port = free_port(), free_port(), free_port()
+    gateway_app_port = free_port()
     static_root = directory / "static"
     backend_env = {
         **os.environ,
@@ -173,7 +176,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         "TAIGA_API_URL": f"http://127.0.0.1:{backend_port}/api/v1",
         "EVENTS_HOST": "127.0.0.1",
         "WEB_SOCKET_SERVER_PORT": str(gateway_port),
-        "APP_PORT": str(free_port()),
+        "APP_PORT": str(gateway_app_port),
         "EVENTS_WORKERS": "2",
         "LOG_LEVEL": "WARNING",
     }
@@ -198,6 +201,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 f"ws://127.0.0.1:{port}/events",
                 backend_port,
                 gateway_port,
+                gateway_app_port,
                 static_root,
                 backend_env,
                 directory,

@@ -13,7 +13,7 @@ import orjson
 from websockets.asyncio.client import connect
 
 from taiga_events.clients.client import EventsClient, State
-from tests.deploy.conftest import ROOT, Production, http_get
+from tests.deploy.conftest import BIN, ROOT, Production, http_get
 from tests.e2e.conftest import send
 
 # The seed's curl commands ("Using curl to Trigger Events"), with a login first as the
@@ -161,3 +161,26 @@ async def test_a_pinging_client_outlives_nginx_idle_timeout_a_silent_one_does_no
                     pass  # other systems' events (see ``about``)
             assert states == []  # never reconnected
             assert client.state is State.OPEN
+
+
+async def test_doctor_checks_the_deployed_system_through_nginx(production: Production) -> None:
+    # The check docs/DEPLOY.md gives, down to a real change seen coming back.
+    doctor = await asyncio.create_subprocess_exec(
+        str(BIN / "taiga-events"),
+        "doctor",
+        "--url",
+        production.events_url,
+        "--api-url",
+        production.site + "/api/v1",
+        "--health-url",
+        f"http://127.0.0.1:{production.gateway_app_port}/healthz",
+        "--username",
+        "admin",
+        "--password",
+        "123123",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output = (await asyncio.wait_for(doctor.stdout.read(), timeout=60)).decode()
+    assert await doctor.wait() == 0, output
+    assert "FAIL" not in output
