@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fanout.py --scenario B --spawn-gateway
     .venv/bin/python bench/fanout.py --scenario A --rates 50,100,150,200 --spawn-gateway
+    .venv/bin/python bench/fanout.py --scenario A --spawn-gateway --gateway-workers 2
     .venv/bin/python bench/fanout.py --url ws://host:8888/events --secret S \\
         --broker rabbitmq --broker-url amqp://… --gateway-pid 1234 --clients 1000 \\
         --projects 100 --rate 1000 --duration 20 --json out.json
@@ -236,14 +237,53 @@ class Publisher:
 # The gateway's resources, from /proc ----------------------------------------------------
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a gateway's workers, with ``--gateway-workers``)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(stat.parent.name))
+    tree, index = [pid], 0
+    while index < len(tree):
+        tree.extend(children.get(tree[index], ()))
+        index += 1
+    return tree
+
+
 def gateway_rss_kb(pid: int | None) -> int | None:
+    """The resident memory of the gateway's processes, together."""
     if pid is None:
         return None
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return None
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError), open(f"/proc/{member}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def gateway_cpu_seconds(pid: int | None) -> float | None:
+    """The CPU time of the gateway's processes, together."""
+    if pid is None:
+        return None
+    return sum(process_cpu_seconds(member) or 0.0 for member in process_tree(pid))
+
+
+def worker_spread(metrics_url: str | None) -> dict[str, dict[str, float]] | None:
+    """Connections and frames sent per worker, from a multi-worker gateway's /metrics."""
+    if metrics_url is None:
+        return None
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    found: dict[str, dict[str, float]] = {}
+    for line in text.splitlines():
+        for name in ("connections", "frames_sent_total"):
+            if line.startswith(f"taiga_events_worker_{name}{{"):
+                worker = line.split('worker="', 1)[1].split('"', 1)[0]
+                found.setdefault(name.removesuffix("_total"), {})[worker] = float(line.split()[-1])
+    return found or None
 
 
 def latency_buckets(metrics_url: str | None) -> dict[float, float] | None:
@@ -283,8 +323,11 @@ def rabbitmq_pid() -> int | None:
 def process_cpu_seconds(pid: int | None) -> float | None:
     if pid is None:
         return None
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None  # ended meanwhile
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -340,8 +383,9 @@ async def run(args: argparse.Namespace) -> dict:
     await wait_for(pipes, "fenced", timeout=120)
     connect_seconds = time.perf_counter() - connect_started
     rss_connected = gateway_rss_kb(args.gateway_pid)
+    spread = worker_spread(args.metrics_url) if args.gateway_workers > 1 else None
 
-    cpu_before = process_cpu_seconds(args.gateway_pid)
+    cpu_before = gateway_cpu_seconds(args.gateway_pid)
     buckets_before = latency_buckets(args.metrics_url)
     broker_pid = rabbitmq_pid() if args.broker == "rabbitmq" else None
     broker_cpu_before = process_cpu_seconds(broker_pid)
@@ -358,7 +402,9 @@ async def run(args: argparse.Namespace) -> dict:
         await publisher.publish(project, {"end": True})
     results = [reply[1] for reply in await wait_for(pipes, "result", args.duration + 120)]
     elapsed = time.perf_counter() - started
-    cpu_after = process_cpu_seconds(args.gateway_pid)
+    cpu_after = gateway_cpu_seconds(args.gateway_pid)
+    if spread is not None:
+        spread["frames_sent"] = worker_spread(args.metrics_url)["frames_sent"]
     buckets_after = latency_buckets(args.metrics_url)
     broker_cpu = None if broker_pid is None else process_cpu_seconds(broker_pid) - broker_cpu_before
     await publisher.close()
@@ -404,6 +450,10 @@ async def run(args: argparse.Namespace) -> dict:
             ),
             # Its own view (/metrics): broker message in, frames written to every socket.
             "p99_within_ms": bucket_percentile(buckets_before, buckets_after, 99),
+            "workers": args.gateway_workers,
+            # With several workers: each one's connections once all were subscribed, and
+            # the frames it sent (warm-up included).
+            "per_worker": spread,
         },
         "rabbitmq": {
             "cpu_seconds": None if broker_cpu is None else round(broker_cpu, 2),
@@ -446,6 +496,7 @@ def spawn_gateway(args: argparse.Namespace) -> subprocess.Popen:
         "APP_PORT": str(app_port),
         "EVENTS_BROKER": args.broker,
         "LOG_LEVEL": "WARNING",
+        "EVENTS_WORKERS": str(args.gateway_workers),
     }
     env["RABBITMQ_URL" if args.broker == "rabbitmq" else "POSTGRESQL_URL"] = args.broker_url
     source = args.gateway_source or Path(__file__).resolve().parent.parent
@@ -502,6 +553,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--gateway-source", type=Path, help="with --spawn-gateway: import it from this checkout"
+    )
+    parser.add_argument(
+        "--gateway-workers",
+        type=int,
+        default=1,
+        help="with --spawn-gateway: its worker processes (EVENTS_WORKERS); CPU and memory "
+        "are those of all its processes",
     )
     parser.add_argument("--clients", type=int)
     parser.add_argument("--projects", type=int)

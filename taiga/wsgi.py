@@ -1,10 +1,14 @@
-"""WSGI entry point of the backend."""
+"""WSGI entry point of the backend, for a production server (docs/DEPLOY.md).
+
+Production settings unless ``DJANGO_SETTINGS_MODULE`` names others: they refuse to start
+without a ``SECRET_KEY`` of the site's own.
+"""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taiga.settings.common")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taiga.settings.production")
 
 application = get_wsgi_application()
 

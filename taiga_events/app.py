@@ -14,7 +14,7 @@ from .backend_api import BackendPermissions
 from .brokers.base import Broker
 from .config import Config
 from .gateway import Gateway
-from .health import HealthServer
+from .health import HealthServer, exposition_of
 from .heap import HeapFreezer
 from .logs import Redactor, secrets_of
 from .metrics import Collector
@@ -105,7 +105,11 @@ class RunningGateway:
 
 
 async def start(
-    config: Config, broker: Broker | None = None, *, freeze_heap: bool = False
+    config: Config,
+    broker: Broker | None = None,
+    *,
+    freeze_heap: bool = False,
+    reuse_port: bool = False,
 ) -> RunningGateway:
     """Start consuming the broker first, then accept clients: nothing subscribed can be
     missed. A broker that cannot be reached does not stop the start: clients are served,
@@ -113,6 +117,7 @@ async def start(
 
     ``freeze_heap``: keep the process's full garbage collections away from delivery
     (``heap``); for a process that is only a gateway, as it freezes every object alive.
+    ``reuse_port``: share the port with the other workers of one service (``workers``).
     """
     gateway = make_gateway(config)
     broker = broker or make_broker(config)
@@ -127,15 +132,14 @@ async def start(
             allowed_origins=config.allowed_origins,
             close_timeout=config.shutdown_grace_seconds,
             heap=heap,
+            reuse_port=reuse_port,
         )
     except BaseException:
         await broker.close()
         raise
     running = RunningGateway(gateway, broker, server, heap=heap)
     if config.app_port is not None:
-        redact = Redactor(secrets_of(config))
-        collector = Collector(gateway.metrics, gateway.clients.values(), broker)
-        running.health = HealthServer(running.status, collector, redact)
+        running.health = health_server(running, config)
         try:
             running.app_port = await running.health.start(config.host, config.app_port)
         except BaseException:
@@ -154,6 +158,17 @@ async def start(
     return running
 
 
+def health_server(running: RunningGateway, config: Config) -> HealthServer:
+    """The probes and metrics of one running gateway (not started)."""
+
+    async def status() -> str | None:
+        return running.status()
+
+    gateway = running.gateway
+    collector = Collector(gateway.metrics, gateway.clients.values(), running.broker)
+    return HealthServer(status, exposition_of(collector), Redactor(secrets_of(config)))
+
+
 def raise_file_limit() -> int:
     """Raise this process's open-file limit to the hard limit: one descriptor per client."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -166,15 +181,25 @@ def raise_file_limit() -> int:
     return soft
 
 
-async def serve_forever(config: Config) -> None:
-    """Run until SIGINT or SIGTERM, then drain."""
-    files = raise_file_limit()
-    running = await start(config, freeze_heap=True)
-    logger.info("open-file limit: %d (about as many clients)", files)
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def serve_forever(config: Config) -> None:
+    """Run until SIGINT or SIGTERM, then drain; several workers if the config says so."""
+    if config.workers > 1:
+        from .workers import Supervisor
+
+        await Supervisor(config).run()
+        return
+    files = raise_file_limit()
+    running = await start(config, freeze_heap=True)
+    logger.info("open-file limit: %d (about as many clients)", files)
+    await stop_on_signals().wait()
     logger.info("shutting down", extra={"clients": len(running.gateway.clients)})
     await running.stop()

@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-url", help="backend API for permission checks (TAIGA_API_URL)")
     serve.add_argument("--log-level", help="LOG_LEVEL (default INFO)")
     serve.add_argument(
+        "--workers",
+        type=int,
+        help="gateway processes sharing the port (EVENTS_WORKERS; default: one per core)",
+    )
+    serve.add_argument(
         "--no-authorization",
         dest="authorization",
         action="store_const",

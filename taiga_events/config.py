@@ -6,6 +6,7 @@ docs/GATEWAY.md describes each one.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -60,6 +61,8 @@ class Config:
     shutdown_grace_seconds: float = 10.0
     log_level: str = "INFO"
     log_format: str = "json"
+    # Gateway processes sharing the port (``workers``); the service runs one per core.
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not self.secret:
@@ -91,10 +94,13 @@ class Config:
             "HISTORY_SIZE": self.history_size,
             "REPLAY_LIMIT": self.replay_limit,
             "SHUTDOWN_GRACE_SECONDS": self.shutdown_grace_seconds,
+            "EVENTS_WORKERS": self.workers,
         }
         for name, value in positive.items():
             if value <= 0:
                 raise ConfigError(f"{name} must be positive, got {value}")
+        if self.workers > 1 and self.port == 0:
+            raise ConfigError("several workers share one port: WEB_SOCKET_SERVER_PORT cannot be 0")
 
     @property
     def limits(self) -> Limits:
@@ -143,6 +149,7 @@ ENVIRONMENT = {
     "REPLAY_LIMIT": "replay_limit",
     "SHUTDOWN_GRACE_SECONDS": "shutdown_grace_seconds",
     "LOG_FORMAT": "log_format",
+    "EVENTS_WORKERS": "workers",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -184,13 +191,19 @@ def with_dotenv(environ: Mapping[str, str], path: Path = DOTENV) -> dict[str, st
     return {**{k: v for k, v in values.items() if v is not None}, **environ}
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers may narrow)."""
+    return len(os.sched_getaffinity(0))
+
+
 def load_config(environ: Mapping[str, str], **overrides: object) -> Config:
     """Build the config from the environment, then from explicit overrides (flags).
 
-    Unlike a Config built in code, the service serves health and metrics by default.
+    Unlike a Config built in code, the service serves health and metrics by default, and
+    runs one worker per core.
     """
     types = {f.name: str(f.type) for f in fields(Config)}
-    values: dict[str, object] = {"app_port": DEFAULT_APP_PORT}
+    values: dict[str, object] = {"app_port": DEFAULT_APP_PORT, "workers": cores()}
     for variable, field_name in ENVIRONMENT.items():
         raw = environ.get(variable)
         if raw not in (None, ""):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -81,14 +81,34 @@ def secrets_of(config: Config) -> list[str]:
     return [config.secret, *(password for password in passwords if password)]
 
 
-def configure(level: str, log_format: str, secrets: Iterable[str] = ()) -> None:
-    """Send every log record to stderr, formatted and redacted, at ``level`` and above."""
+class _Fields(logging.Filter):
+    """Adds the same fields to every record (a worker's index)."""
+
+    def __init__(self, fields: Mapping[str, object]) -> None:
+        super().__init__()
+        self.fields = fields
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.update(self.fields)
+        return True
+
+
+def configure(
+    level: str,
+    log_format: str,
+    secrets: Iterable[str] = (),
+    fields: Mapping[str, object] | None = None,
+) -> None:
+    """Send every log record to stderr, formatted and redacted, at ``level`` and above;
+    ``fields`` are added to every record (JSON lines show them)."""
     if log_format == "json":
         inner: logging.Formatter = JsonFormatter()
     else:
         inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter(inner, Redactor(secrets)))
+    if fields:
+        handler.addFilter(_Fields(fields))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -39,8 +39,10 @@ async def start_server(
     allowed_origins: Sequence[str] = (),
     close_timeout: float = 10.0,
     heap: HeapFreezer | None = None,
+    reuse_port: bool = False,
 ) -> Server:
-    """Listen for clients; returns the running server. ``heap`` is told of each connection."""
+    """Listen for clients; returns the running server. ``heap`` is told of each connection;
+    ``reuse_port`` lets other processes listen on the same port (``SO_REUSEPORT``)."""
 
     def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if _path(request) not in PATHS:
@@ -83,4 +85,5 @@ async def start_server(
         close_timeout=close_timeout,
         # No extension: the writer sends the same frame bytes to every connection.
         compression=None,
+        reuse_port=reuse_port,
     )

@@ -165,7 +165,10 @@ async def test_two_gateway_processes_on_one_rabbitmq_each_deliver_every_event(
 
 
 async def test_sigterm_drains_every_client_and_exits_within_the_grace_period() -> None:
-    async with serving(EVENTS_BROKER="memory", SHUTDOWN_GRACE_SECONDS="1") as gateway:
+    # One process (as on a one-core machine); several: tests/gateway/test_workers.py.
+    async with serving(
+        EVENTS_BROKER="memory", SHUTDOWN_GRACE_SECONDS="1", EVENTS_WORKERS="1"
+    ) as gateway:
         clients = [await connect(gateway.url) for _ in range(3)]
         # A client that completes the handshake, then never reads nor answers the close.
         reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)

@@ -1,6 +1,8 @@
+import os
+
 import pytest
 
-from taiga_events.config import Config, ConfigError, load_config
+from taiga_events.config import Config, ConfigError, cores, load_config
 from taiga_events.limits import Limits
 
 
@@ -28,6 +30,7 @@ def test_original_environment_names_are_honoured() -> None:
         jwt_algorithms=("HS256", "HS512"),
         jwt_audience="taiga",
         jwt_issuer="https://taiga.example",
+        workers=cores(),
     )
 
 
@@ -49,6 +52,7 @@ def test_every_setting_has_an_environment_name() -> None:
             "SEND_BUFFER_BYTES": "65536",
             "SHUTDOWN_GRACE_SECONDS": "1.5",
             "LOG_FORMAT": "text",
+            "EVENTS_WORKERS": "3",
         }
     )
     assert not config.authorization
@@ -59,11 +63,18 @@ def test_every_setting_has_an_environment_name() -> None:
     assert config.limits == Limits(1000, 3, 2, 4, 50, 6, 65536)
     assert config.shutdown_grace_seconds == 1.5
     assert config.log_format == "text"
+    assert config.workers == 3
 
 
 def test_the_service_serves_health_by_default_an_embedded_gateway_does_not() -> None:
     assert load_config({"SECRET": "s"}).app_port == 3023
     assert Config(secret="s").app_port is None
+
+
+def test_the_service_runs_a_worker_per_core_by_default_an_embedded_gateway_one() -> None:
+    assert load_config({"SECRET": "s"}).workers == len(os.sched_getaffinity(0))
+    assert load_config({"SECRET": "s"}, workers=1).workers == 1
+    assert Config(secret="s").workers == 1
 
 
 def test_flags_override_the_environment() -> None:
@@ -90,6 +101,11 @@ def test_flags_override_the_environment() -> None:
         ({"SECRET": "s", "MAX_FRAME_BYTES": "0"}, "MAX_FRAME_BYTES must be positive"),
         ({"SECRET": "s", "COMMAND_RATE": "-3"}, "COMMAND_RATE must be positive"),
         ({"SECRET": "s", "SEND_BUFFER_BYTES": "0"}, "SEND_BUFFER_BYTES must be positive"),
+        ({"SECRET": "s", "EVENTS_WORKERS": "0"}, "EVENTS_WORKERS must be positive"),
+        (
+            {"SECRET": "s", "EVENTS_WORKERS": "2", "WEB_SOCKET_SERVER_PORT": "0"},
+            "WEB_SOCKET_SERVER_PORT cannot be 0",
+        ),
     ],
 )
 def test_bad_settings_are_named(environ: dict[str, str], message: str) -> None:
