@@ -14,24 +14,20 @@ class MessageTooLarge(UnsendableEvent):
 
 def split_to_fit(
     message: dict[str, Any], encode: Callable[[dict[str, Any]], bytes], limit: int
-) -> list[bytes]:
-    """Encode ``message``, splitting a bulk ``data.pk`` list into as many messages as needed
-    for each to stay within ``limit`` bytes. Raises MessageTooLarge if it cannot fit.
+) -> list[dict[str, Any]]:
+    """The parts of ``message`` that each encode within ``limit`` bytes: the message itself
+    if it fits, else copies with a share of its bulk ``data.pk`` list each, in order.
+    Raises MessageTooLarge if it cannot fit.
 
     Each part of a split message gets an ``event_id`` of its own (the message's with
     ``:1``, ``:2``… added), so that consumers which drop repeated ids keep every part.
     """
-    body = encode(message)
-    if len(body) <= limit:
-        return [body]
     event_id = message.get("event_id")
-    if not isinstance(event_id, str):
-        return [encode(part) for part in _split(message, encode, limit)]
+    if len(encode(message)) <= limit or not isinstance(event_id, str):
+        return _split(message, encode, limit)
     # Sized with the longest suffix a part can get, then numbered.
     parts = _split({**message, "event_id": f"{event_id}:{_MAX_PARTS}"}, encode, limit)
-    return [
-        encode({**part, "event_id": f"{event_id}:{number}"}) for number, part in enumerate(parts, 1)
-    ]
+    return [{**part, "event_id": f"{event_id}:{number}"} for number, part in enumerate(parts, 1)]
 
 
 _MAX_PARTS = 999_999

@@ -44,6 +44,7 @@ from django.db import IntegrityError, connections
 from django.db.models import Q
 
 from . import backends
+from .backends.base import UnsendableEvent
 from .models import OutboxEvent, RelayLease
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class RelayStats:
     published: int = 0
     # Events given up because no queue took them for EVENTS_OUTBOX_UNROUTABLE_SECONDS.
     unroutable: int = 0
+    # Events given up because no broker could take them (too large for NOTIFY).
+    unsendable: int = 0
     failed_attempts: int = 0
 
 
@@ -150,7 +153,15 @@ class Relay:
     def _publish(self, rows: Sequence[tuple[int, str, str, float | None]]) -> int:
         backend = backends.get_events_backend()
         batch = [(routing_key, orjson.loads(message)) for _, routing_key, message, _ in rows]
-        unroutable = set(backend.emit_events(batch) or ())
+        try:
+            unroutable = set(backend.emit_events(batch) or ())
+        except UnsendableEvent as exc:
+            if len(rows) > 1:  # find which: the others go
+                return sum(self._publish([row]) for row in rows)
+            logger.error("dropped the event on %s, which cannot be sent: %s", rows[0][1], exc)
+            self.stats.unsendable += 1
+            OutboxEvent.objects.using(self.using).filter(id=rows[0][0]).delete()
+            return 1
         gone = [row[0] for index, row in enumerate(rows) if index not in unroutable]
         if unroutable:
             gone += self._unroutable([rows[index] for index in sorted(unroutable)])

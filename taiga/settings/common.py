@@ -145,6 +145,8 @@ EVENTS_RELAY_IN_PROCESS = _env_bool("EVENTS_RELAY_IN_PROCESS", True)
 EVENTS_RELAY_LEASE_SECONDS = float(os.environ.get("EVENTS_RELAY_LEASE_SECONDS", "10"))
 EVENTS_RELAY_POLL_SECONDS = float(os.environ.get("EVENTS_RELAY_POLL_SECONDS", "1"))
 EVENTS_OUTBOX_UNROUTABLE_SECONDS = float(os.environ.get("EVENTS_OUTBOX_UNROUTABLE_SECONDS", "60"))
+# How long the PostgreSQL backend keeps events for gateways to resume clients from.
+EVENTS_HISTORY_SECONDS = float(os.environ.get("EVENTS_HISTORY_SECONDS", "3600"))
 TAIGA_EVENTS_URL = os.environ.get("TAIGA_EVENTS_URL", "ws://localhost:8888/events")
 # The front end that live notifications link to ({TAIGA_FRONT_URL}/project/{slug}/us/{ref}…).
 TAIGA_FRONT_URL = os.environ.get("TAIGA_FRONT_URL", "http://localhost:9000")

@@ -26,6 +26,10 @@ def test_postgresql_notifies_events_with_the_routing_key(postgresql_url: str) ->
         backend.emit_event({"session_id": tag, "data": {"n": 2}}, routing_key="notifications")
         received = [orjson.loads(n.payload) for n in listener.notifies(timeout=10, stop_after=2)]
     backend.close()
+    # Numbered one after the other in one history, so that gateways can resume clients.
+    positions = [payload.pop("position") for payload in received]
+    assert positions[1] == positions[0] + 1
+    assert len({payload.pop("epoch") for payload in received}) == 1
     assert received == [
         {"routing_key": "notifications", "session_id": tag, "data": {"n": 1}},
         {"routing_key": "notifications", "session_id": tag, "data": {"n": 2}},

@@ -20,6 +20,8 @@ import orjson
 import psycopg
 import pytest
 
+from taiga.events.backends import load_backend
+from taiga_events.brokers import pg_history
 from taiga_events.brokers.postgresql import PostgresBroker
 from taiga_events.brokers.rabbitmq import RabbitMQBroker
 from tests.gateway.conftest import Client, GatewayUnderTest, until
@@ -138,7 +140,7 @@ async def test_postgresql_down_at_start_up_then_cut_mid_stream(
 
         await database.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND query = 'LISTEN events'",
+            "WHERE datname = %s AND application_name = 'taiga-events'",
             (name,),
         )
         await until(lambda: broker.reconnects == 1 and broker.connected)
@@ -146,3 +148,50 @@ async def test_postgresql_down_at_start_up_then_cut_mid_stream(
         payload["data"] = {"pk": 2}
         await database.execute("SELECT pg_notify('events', %s)", (orjson.dumps(payload).decode(),))
         assert (await client.recv())["data"] == {"pk": 2}
+
+
+async def test_postgresql_events_published_while_the_link_is_down_are_caught_up(
+    postgresql_url: str, missing_database: tuple[str, str], gateway_factory
+) -> None:
+    name, url = missing_database
+    async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
+        await admin.execute(f"CREATE DATABASE {name}")
+    publisher = load_backend("taiga.events.backends.postgresql.EventsPushBackend", url)
+    broker = PostgresBroker(url, **FAST_RETRY)
+    gateway = await gateway_factory(broker)
+    client = await _subscribed(gateway, "notifications")
+
+    def publish(n: int) -> None:
+        publisher.emit_event({"session_id": None, "data": {"n": n}}, routing_key="notifications")
+
+    await asyncio.to_thread(publish, 0)
+    first = await client.recv()
+    async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
+        # The gateway cannot come back until told; the publisher keeps its connection.
+        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND application_name = 'taiga-events'",
+            (name,),
+        )
+        await gateway.health_becomes(503)
+        for n in (1, 2):
+            await asyncio.to_thread(publish, n)
+        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+    # Delivered on reconnecting, in order, numbered after the first.
+    missed = [await client.recv() for _ in range(2)]
+    assert [(e["data"]["n"], e["position"]) for e in missed] == [
+        (1, first["position"] + 1),
+        (2, first["position"] + 2),
+    ]
+    assert {e["epoch"] for e in missed} == {first["epoch"]}
+    assert (await client.send(cmd="ping"))["cmd"] == "pong"
+    # And they can be read back, to resume clients.
+    found = await broker.read_back(first["position"], 10)
+    assert [past.envelope["data"]["n"] for past in found] == [1, 2]
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as database:
+        await database.execute(pg_history.EXPIRE, [0])  # all but the newest expired
+    assert await broker.read_back(first["position"], 10) is None
+    newest = await broker.read_back(first["position"] + 1, 10)
+    assert [past.envelope["data"]["n"] for past in newest] == [2]
+    await asyncio.to_thread(publisher.close)
