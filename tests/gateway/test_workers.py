@@ -101,7 +101,8 @@ async def service(workers: int = 2, **environ: str) -> AsyncIterator[Service]:
 async def subscribed(url: str, key: str) -> ClientConnection:
     ws = await connect(url)
     await ws.send(orjson.dumps({"cmd": "subscribe", "routing_key": key, "id": 1}))
-    assert orjson.loads(await ws.recv()) == {"cmd": "ack", "id": 1}
+    reply = orjson.loads(await ws.recv())
+    assert (reply["cmd"], reply["id"]) == ("ack", 1), reply
     return ws
 
 
