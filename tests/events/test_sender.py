@@ -90,8 +90,9 @@ def test_a_full_queue_drops_new_events_and_says_so(caplog) -> None:
     assert not sender.flush(timeout=0.05)
     backend.gate.set()
     assert sender.flush(timeout=10)
-    # One event was taken by the thread before the queue filled up, three were queued.
-    assert sender.stats.dropped >= 6
+    # The queue never held more than three: the thread took at most those three before the
+    # broker hung, and three more were queued; the rest were dropped.
+    assert sender.stats.dropped >= 4
     assert sender.stats.sent + sender.stats.dropped == 10
     assert "events queue full (3): dropped the event on k" in caplog.text
     sender.close()
