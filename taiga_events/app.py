@@ -29,8 +29,14 @@ logger = logging.getLogger("taiga_events")
 def make_broker(config: Config) -> Broker:
     if config.broker == "rabbitmq":
         from .brokers.rabbitmq import RabbitMQBroker
+        from .brokers.stream import StreamSettings
 
-        return RabbitMQBroker(config.rabbitmq_url)
+        stream = None
+        if config.stream:
+            stream = StreamSettings(
+                config.stream_name, config.stream_max_age, config.stream_max_bytes
+            )
+        return RabbitMQBroker(config.rabbitmq_url, stream=stream)
     if config.broker == "postgresql":
         from .brokers.postgresql import PostgresBroker
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -38,6 +39,12 @@ class Config:
     app_port: int | None = None
     broker: str = "rabbitmq"
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # RabbitMQ's stream of events (the history clients resume from); off: a queue per
+    # gateway, as the original, and no resuming.
+    stream: bool = True
+    stream_name: str = "events.stream"
+    stream_max_age: str = "1h"
+    stream_max_bytes: int = 1_000_000_000
     postgresql_url: str = "postgresql://127.0.0.1:5432/taiga"
     api_url: str = "http://localhost:9000/api/v1"
     backend_timeout_seconds: float = 5.0
@@ -70,6 +77,11 @@ class Config:
         for name, port in (("WEB_SOCKET_SERVER_PORT", self.port), ("APP_PORT", self.app_port)):
             if port is not None and not 0 <= port < 65536:
                 raise ConfigError(f"{name} must be a port number, got {port}")
+        if not re.fullmatch(r"\d+[YMDhms]", self.stream_max_age):
+            raise ConfigError(
+                f"STREAM_MAX_AGE must be a number and a unit (Y, M, D, h, m, s), "
+                f"such as 1h, got {self.stream_max_age!r}"
+            )
         if self.broker not in BROKERS:
             raise ConfigError(f"EVENTS_BROKER must be one of {', '.join(BROKERS)}")
         if logging.getLevelName(self.log_level.upper()) == f"Level {self.log_level.upper()}":
@@ -92,6 +104,7 @@ class Config:
             "MAX_ROUTING_KEY_SEGMENTS": self.max_routing_key_segments,
             "SEND_BUFFER_BYTES": self.send_buffer_bytes,
             "HISTORY_SIZE": self.history_size,
+            "STREAM_MAX_BYTES": self.stream_max_bytes,
             "REPLAY_LIMIT": self.replay_limit,
             "SHUTDOWN_GRACE_SECONDS": self.shutdown_grace_seconds,
             "EVENTS_WORKERS": self.workers,
@@ -123,6 +136,10 @@ ENVIRONMENT = {
     "SECRET": "secret",
     "WEB_SOCKET_SERVER_PORT": "port",
     "RABBITMQ_URL": "rabbitmq_url",
+    "STREAM": "stream",
+    "STREAM_NAME": "stream_name",
+    "STREAM_MAX_AGE": "stream_max_age",
+    "STREAM_MAX_BYTES": "stream_max_bytes",
     "USER_ID_CLAIM": "user_id_claim",
     "LOG_LEVEL": "log_level",
     "APP_PORT": "app_port",

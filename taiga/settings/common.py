@@ -145,6 +145,14 @@ EVENTS_RELAY_IN_PROCESS = _env_bool("EVENTS_RELAY_IN_PROCESS", True)
 EVENTS_RELAY_LEASE_SECONDS = float(os.environ.get("EVENTS_RELAY_LEASE_SECONDS", "10"))
 EVENTS_RELAY_POLL_SECONDS = float(os.environ.get("EVENTS_RELAY_POLL_SECONDS", "1"))
 EVENTS_OUTBOX_UNROUTABLE_SECONDS = float(os.environ.get("EVENTS_OUTBOX_UNROUTABLE_SECONDS", "60"))
+# RabbitMQ's stream of events, which gateways resume clients from (docs/EVENTS.md); its
+# retention applies when this side is the one that creates it.
+EVENTS_RABBITMQ_STREAM = _env_bool("EVENTS_RABBITMQ_STREAM", True)
+EVENTS_RABBITMQ_STREAM_NAME = os.environ.get("EVENTS_RABBITMQ_STREAM_NAME", "events.stream")
+EVENTS_RABBITMQ_STREAM_MAX_AGE = os.environ.get("EVENTS_RABBITMQ_STREAM_MAX_AGE", "1h")
+EVENTS_RABBITMQ_STREAM_MAX_BYTES = int(
+    os.environ.get("EVENTS_RABBITMQ_STREAM_MAX_BYTES", "1000000000")
+)
 # How long the PostgreSQL backend keeps events for gateways to resume clients from.
 EVENTS_HISTORY_SECONDS = float(os.environ.get("EVENTS_HISTORY_SECONDS", "3600"))
 TAIGA_EVENTS_URL = os.environ.get("TAIGA_EVENTS_URL", "ws://localhost:8888/events")

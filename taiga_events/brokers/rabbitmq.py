@@ -1,15 +1,25 @@
-"""RabbitMQ engine: one exclusive queue per gateway process on the ``events`` topic exchange.
+"""RabbitMQ engine: each gateway reads the ``events`` exchange's stream, or a queue of its own.
 
 The exchange flags are those of the original taiga-back and taiga-events
-(``durable=False, auto_delete=True``). Every (re)connection declares the exchange, a fresh
-server-named queue and its ``#`` binding again: after a broker restart none of them exists
-any more. Each gateway process has its own queue, so each receives every event.
+(``durable=False, auto_delete=True``).
 
-The queue is bounded (``x-max-length``, ``x-max-length-bytes``) and drops its oldest
-messages when full (``x-overflow: drop-head``): a gateway that stops reading cannot grow
-RabbitMQ's memory, and publishers are never refused because of it. Messages are consumed
-without acknowledgements, straight from aio-pika's underlying aiormq channel: one task
-per message instead of two, and no per-message wrapper object.
+With the stream (the default, ``stream``): every (re)connection declares the exchange, the
+durable stream and its ``#`` binding (``stream.declare``), and reads the stream: from its
+last chunk when the gateway starts (before it takes clients: that fills its window and
+tells where the history stands), and from right after the last offset it delivered when it
+reconnects, so that what was published while its link was down reaches its clients, in
+order and once. Each message's offset (``x-stream-offset``) is its position. Older events
+are read back from the stream to resume clients (``read_back``). Every gateway reads the
+whole stream: they all receive every event and agree on its position.
+
+Without it (``stream=None``): one exclusive, server-named queue per gateway process bound
+with ``#``, declared again on every connection; bounded (``x-max-length``,
+``x-max-length-bytes``, dropping its oldest messages when full, so a gateway that stops
+reading cannot grow RabbitMQ's memory). Events carry no position and cannot be resumed.
+
+Messages are taken straight from aio-pika's underlying aiormq channel: one task per
+message instead of two, and no per-message wrapper object; the stream's are acknowledged
+in batches, as it requires.
 """
 
 from __future__ import annotations
@@ -23,12 +33,18 @@ from collections.abc import Callable
 import aio_pika
 from aiormq.abc import DeliveredMessage
 
-from .base import Deliver, SupervisedBroker
+from ..history import Past
+from . import stream as streams
+from .base import BadMessage, Deliver, SupervisedBroker, parse_envelope
+from .stream import StreamSettings
 
-EXCHANGE = "events"
-# What the gateway's queue may hold while the gateway does not keep up.
+EXCHANGE = streams.EXCHANGE
+# What the gateway's own queue may hold while the gateway does not keep up (no stream).
 QUEUE_MAX_LENGTH = 10_000
 QUEUE_MAX_BYTES = 64 * 1024 * 1024
+# Messages of the stream in flight to the gateway before it acknowledges them.
+PREFETCH = 1_000
+READ_BACK_TIMEOUT = 10.0
 
 
 class LinkLost(ConnectionError):
@@ -42,6 +58,7 @@ class RabbitMQBroker(SupervisedBroker):
         self,
         url: str,
         *,
+        stream: StreamSettings | None = StreamSettings(),  # noqa: B008 (frozen)
         connect_timeout: float = 10.0,
         queue_max_length: int = QUEUE_MAX_LENGTH,
         queue_max_bytes: int = QUEUE_MAX_BYTES,
@@ -49,12 +66,17 @@ class RabbitMQBroker(SupervisedBroker):
     ) -> None:
         super().__init__(**backoff)
         self.url = url
+        self.stream = stream
         self.connect_timeout = connect_timeout
         self.queue_arguments = {
             "x-max-length": queue_max_length,
             "x-max-length-bytes": queue_max_bytes,
             "x-overflow": "drop-head",
         }
+        self._connection: aio_pika.abc.AbstractConnection | None = None
+        # The stream's history followed, and the newest offset delivered from it.
+        self._epoch: str | None = None
+        self._delivered: int | None = None
 
     async def consume(self, deliver: Deliver, ready: Callable[[], None]) -> None:
         connection = await aio_pika.connect(
@@ -72,26 +94,122 @@ class RabbitMQBroker(SupervisedBroker):
                 lost.set()
 
             connection.close_callbacks.add(on_close)
-            channel = await connection.channel()
-            channel.close_callbacks.add(on_close)
-            exchange = await channel.declare_exchange(
-                EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
-            )
-            queue = await channel.declare_queue(
-                exclusive=True, auto_delete=True, durable=False, arguments=self.queue_arguments
-            )
-            await queue.bind(exchange, routing_key="#")
-
-            async def on_message(message: DeliveredMessage) -> None:
-                received_at = time.perf_counter()
-                self.handle_body(deliver, message.routing_key or "", message.body, received_at)
-
-            underlay = await channel.get_underlay_channel()
-            await underlay.basic_consume(queue.name, on_message, no_ack=True)
+            if self.stream is None:
+                await self._consume_queue(connection, deliver, on_close)
+            else:
+                await self._consume_stream(connection, deliver, on_close)
+            self._connection = connection
             ready()
             await lost.wait()
             if causes:
                 raise LinkLost(str(causes[0]) or type(causes[0]).__name__)
         finally:
+            self._connection = None
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), self.connect_timeout)
+
+    async def _consume_queue(
+        self, connection: aio_pika.abc.AbstractConnection, deliver: Deliver, on_close
+    ) -> None:
+        channel = await connection.channel()
+        channel.close_callbacks.add(on_close)
+        exchange = await channel.declare_exchange(
+            EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=False, auto_delete=True
+        )
+        queue = await channel.declare_queue(
+            exclusive=True, auto_delete=True, durable=False, arguments=self.queue_arguments
+        )
+        await queue.bind(exchange, routing_key="#")
+
+        async def on_message(message: DeliveredMessage) -> None:
+            received_at = time.perf_counter()
+            self.handle_body(deliver, message.routing_key or "", message.body, received_at)
+
+        underlay = await channel.get_underlay_channel()
+        await underlay.basic_consume(queue.name, on_message, no_ack=True)
+
+    async def _consume_stream(
+        self, connection: aio_pika.abc.AbstractConnection, deliver: Deliver, on_close
+    ) -> None:
+        assert self.stream is not None
+        epoch = await streams.declare(connection, self.stream)
+        if epoch != self._epoch:
+            self._epoch, self._delivered = epoch, None
+        self.history_started(epoch, self._delivered)
+        channel = await connection.channel()
+        channel.close_callbacks.add(on_close)
+        underlay = await channel.get_underlay_channel()
+        await underlay.basic_qos(prefetch_count=PREFETCH)
+        loop = asyncio.get_running_loop()
+        unacked: list[int] = []  # delivery tags not acknowledged yet
+        acking: set[asyncio.Task] = set()
+
+        def acknowledge() -> None:
+            # Once per loop iteration: everything delivered so far, in one frame.
+            tag = unacked[-1]
+            unacked.clear()
+            if not underlay.is_closed:
+                task = loop.create_task(underlay.basic_ack(tag, multiple=True))
+                acking.add(task)
+                task.add_done_callback(acking.discard)
+
+        async def on_message(message: DeliveredMessage) -> None:
+            received_at = time.perf_counter()
+            if not unacked:
+                loop.call_soon(acknowledge)
+            unacked.append(message.delivery_tag)
+            offset = (message.header.properties.headers or {}).get("x-stream-offset")
+            if not isinstance(offset, int):
+                return
+            if self._delivered is not None and offset <= self._delivered:
+                return
+            self._delivered = offset
+            self.handle_body(
+                deliver, message.routing_key or "", message.body, received_at, offset, epoch
+            )
+
+        start: int | str = "last" if self._delivered is None else self._delivered + 1
+        await underlay.basic_consume(
+            self.stream.name, on_message, arguments={"x-stream-offset": start}
+        )
+
+    async def read_back(self, after: int, limit: int) -> list[Past] | None:
+        connection, epoch, until = self._connection, self._epoch, self._delivered
+        if connection is None or self.stream is None or until is None:
+            return None
+        if after >= until:
+            return []
+        channel = await connection.channel()
+        try:
+            underlay = await channel.get_underlay_channel()
+            await underlay.basic_qos(prefetch_count=min(limit + 1, PREFETCH))
+            found: list[Past] = []
+            done = asyncio.get_running_loop().create_future()
+
+            async def on_message(message: DeliveredMessage) -> None:
+                offset = (message.header.properties.headers or {}).get("x-stream-offset")
+                await underlay.basic_ack(message.delivery_tag)
+                if done.done() or not isinstance(offset, int):
+                    return
+                if not found and offset != after + 1:
+                    done.set_result(None)  # the stream no longer keeps it
+                    return
+                try:
+                    envelope = parse_envelope(message.body)
+                except BadMessage:
+                    pass
+                else:
+                    envelope.update(position=offset, epoch=epoch)
+                    found.append(Past(offset, message.routing_key or "", envelope))
+                if offset >= until or len(found) > limit:
+                    done.set_result(found)
+
+            await underlay.basic_consume(
+                self.stream.name, on_message, arguments={"x-stream-offset": after + 1}
+            )
+            return await asyncio.wait_for(done, READ_BACK_TIMEOUT)
+        except TimeoutError:
+            return None
+        finally:
+            with contextlib.suppress(Exception):
+                await channel.close()

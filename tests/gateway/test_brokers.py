@@ -63,7 +63,7 @@ async def test_postgresql_listener_comes_back_after_losing_its_connection(
         async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
             await admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE query = 'LISTEN events'"
+                "WHERE application_name = 'taiga-events'"
             )
             # Notify until the listener is back: each attempt is awaited, none is a guess.
             tag = uuid.uuid4().hex
@@ -99,6 +99,9 @@ async def test_rabbitmq_drops_bad_messages_and_goes_on(rabbitmq_url: str) -> Non
         # Other tests' events may share the exchange: skip them.
         while (received := await inbox.next())[0] != key:
             pass
+        # Its offset in the stream is its position, in the stream's history.
+        assert isinstance(received[1].pop("position"), int)
+        assert received[1].pop("epoch") == broker._epoch
         assert received == (key, good)
         assert broker.dropped >= 3
     finally:
@@ -107,10 +110,12 @@ async def test_rabbitmq_drops_bad_messages_and_goes_on(rabbitmq_url: str) -> Non
 
 
 async def test_rabbitmq_queue_is_bounded_and_drops_its_oldest(rabbitmq_url: str) -> None:
-    # A gateway that stops reading cannot grow RabbitMQ's memory, and publishers are not
-    # refused because of it. The broker itself says how the queue it holds was declared.
+    # Without the stream, a gateway has a queue of its own. A gateway that stops reading
+    # cannot grow RabbitMQ's memory, and publishers are not refused because of it. The
+    # broker itself says how the queue it holds was declared.
     bound = 10_000 + uuid.uuid4().int % 20_000
-    broker = await _started(RabbitMQBroker(rabbitmq_url, queue_max_length=bound), Inbox())
+    broker = RabbitMQBroker(rabbitmq_url, stream=None, queue_max_length=bound)
+    broker = await _started(broker, Inbox())
     try:
         process = await asyncio.create_subprocess_exec(
             *("rabbitmqctl", "list_queues", "--quiet", "--formatter", "json"),

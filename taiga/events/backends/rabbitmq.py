@@ -4,6 +4,12 @@ The exchange is declared ``durable=False, auto_delete=True``, the flags of the o
 taiga-back and taiga-events; other flags fail with PRECONDITION_FAILED against an existing
 deployment. The AMQP client is asynchronous, so it runs on a private event loop in a
 daemon thread, and ``emit_event`` waits for the broker's publisher confirm.
+
+Every connection first declares the exchange's stream and its binding
+(``taiga_events.brokers.stream``), unless ``EVENTS_RABBITMQ_STREAM`` is off: after a
+RabbitMQ restart the first event published, before any gateway is back, is kept there for
+the gateways to read. A connection RabbitMQ closes is not reconnected behind the relay's
+back: the next publish connects, and declares, again.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from typing import Any
 import aio_pika
 import orjson
 import uvloop
+from django.conf import settings
+
+from taiga_events.brokers import stream
 
 from .base import BaseEventsPushBackend
 
@@ -29,7 +38,14 @@ class EventsPushBackend(BaseEventsPushBackend):
         super().__init__(url or DEFAULT_URL)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._connection: aio_pika.abc.AbstractConnection | None = None
+        self._stream: stream.StreamSettings | None = None
+        if getattr(settings, "EVENTS_RABBITMQ_STREAM", True):
+            self._stream = stream.StreamSettings(
+                getattr(settings, "EVENTS_RABBITMQ_STREAM_NAME", stream.DEFAULT_NAME),
+                getattr(settings, "EVENTS_RABBITMQ_STREAM_MAX_AGE", "1h"),
+                int(getattr(settings, "EVENTS_RABBITMQ_STREAM_MAX_BYTES", 1_000_000_000)),
+            )
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._connecting = asyncio.Lock()
 
@@ -47,8 +63,11 @@ class EventsPushBackend(BaseEventsPushBackend):
 
     async def _get_exchange(self) -> aio_pika.abc.AbstractExchange:
         async with self._connecting:
-            if self._connection is None:
-                self._connection = await aio_pika.connect_robust(self.url, timeout=5)
+            if self._connection is None or self._connection.is_closed:
+                self._connection = await aio_pika.connect(self.url, timeout=5)
+                self._exchange = None
+                if self._stream is not None:
+                    await stream.declare(self._connection, self._stream)
             if self._exchange is None or self._exchange.channel.is_closed:
                 # A message no queue takes comes back: the caller decides what that means.
                 channel = await self._connection.channel(
