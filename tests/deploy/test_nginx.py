@@ -63,6 +63,8 @@ async def frames_of(ws: object) -> AsyncIterator[dict]:
     async for message in ws:
         frame = orjson.loads(message)
         frame.pop("event_id", None)
+        # Where it is in the stream: the same on both workers.
+        assert isinstance(frame.pop("position"), int) and frame.pop("epoch")
         yield frame
 
 
