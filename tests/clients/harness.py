@@ -135,6 +135,11 @@ class TestGateway:
         await self.stop()
         await self.start()
 
+    def new_history(self) -> None:
+        """From the next start on, serve a history of another epoch (a broker made again):
+        the positions clients kept mean nothing there."""
+        self.bus = MemoryBus()
+
     def publish(self, routing_key: str, envelope: dict) -> int:
         """Put one broker message on the bus; returns how many gateways consumed it."""
         return self.bus.publish(routing_key, orjson.dumps(envelope))
@@ -150,8 +155,9 @@ class ControlServer:
     """HTTP endpoint through which the Node tests create, restart and feed gateways.
 
     ``POST /gateways`` → ``{"id", "url", "proxyUrl"}``; then ``POST /gateways/{id}/{action}``
-    with ``publish`` (body ``{"routing_key", "envelope"}``), ``stop``, ``start``,
-    ``restart``, ``silence`` (the proxy) or ``close``.
+    with ``publish`` (body ``{"routing_key", "envelope"}``; answers the bus's newest
+    ``position``), ``stop``, ``start``, ``restart``, ``new-history`` (for the next start),
+    ``silence`` (the proxy) or ``close``.
     """
 
     def __init__(self) -> None:
@@ -204,10 +210,13 @@ class ControlServer:
         _, gateway_id, action = path
         gateway = self.gateways[int(gateway_id)]
         if action == "publish":
-            return {"delivered": gateway.publish(body["routing_key"], body["envelope"])}
+            delivered = gateway.publish(body["routing_key"], body["envelope"])
+            return {"delivered": delivered, "position": gateway.bus.head}
         if action == "silence":
             assert gateway.proxy is not None
             gateway.proxy.silence()
+        elif action == "new-history":
+            gateway.new_history()
         elif action in ("stop", "start", "restart", "close"):
             await getattr(gateway, action)()
         else:
