@@ -168,8 +168,8 @@ def parse_event(frame: dict[str, Any]) -> Event:
         "routing_key": key,
         "session_id": session_id if isinstance(session_id, str) else None,
         "data": data,
-        "position": mark and mark.position,
-        "epoch": mark and mark.epoch,
+        "position": mark.position if mark else None,
+        "epoch": mark.epoch if mark else None,
         "frame": frame,
     }
     if change := _CHANGE.match(key):
@@ -737,11 +737,7 @@ class EventsClient:
         for listener in self._frame_listeners:
             self._call(listener, frame)
         if isinstance(frame, Event):
-            if frame.position is not None and frame.epoch is not None:
-                mark = Mark(frame.position, frame.epoch)
-                for subscription in conn.current:
-                    if matches(subscription.normalized, frame.routing_key):
-                        subscription.advance(mark)
+            self._move_marks(conn, frame)
             self._dispatch(frame)
         elif isinstance(frame, Reply) and frame.id is None and frame.routing_key is not None:
             self._notice(EventsError(frame.code or "error", frame.message, frame.routing_key))
@@ -764,6 +760,15 @@ class EventsClient:
             if frame.kind == "ack" and entry.on_ack is not None:
                 entry.on_ack(frame)
             entry.reply.set_result(None)
+
+    def _move_marks(self, conn: _Connection, event: Event) -> None:
+        """An event received: the subscriptions of the connection it matches stand there."""
+        if event.position is None or event.epoch is None:
+            return
+        mark = Mark(event.position, event.epoch)
+        for subscription in conn.current:
+            if matches(subscription.normalized, event.routing_key):
+                subscription.advance(mark)
 
     def _notice(self, error: EventsError) -> None:
         """An unprompted error about one subscription; a revoked one is not sent again."""
