@@ -14,7 +14,24 @@
  * @property {string} routingKey The message's own routing key (not the pattern).
  * @property {string | null} sessionId Session id of the change's author, if any.
  * @property {object} data The event's payload, e.g. `{type, matches, pk}` for model changes.
+ * @property {number | null} position The broker's number for the event, the same on every
+ *   gateway; null from a broker that does not number its events.
+ * @property {string | null} epoch The history `position` belongs to.
  * @property {object} frame The whole frame as received, unknown fields included.
+ */
+
+/**
+ * What the `ack` of a `subscribe` says: where the history stands (`position`, `epoch`:
+ * null from a gateway that does not say), and for a subscription sent with `since` whether
+ * what was missed follows (`recovered`, or why not: `reason`). Null fields were not sent.
+ *
+ * @typedef {object} Ack
+ * @property {'ack'} kind
+ * @property {string | number | null} id
+ * @property {number | null} position
+ * @property {string | null} epoch
+ * @property {boolean | null} recovered
+ * @property {string | null} reason
  */
 
 /**
@@ -22,7 +39,7 @@
  *
  * @typedef {{kind: 'event', event: TaigaEvent}
  *   | {kind: 'pong', id: (string | number | null)}
- *   | {kind: 'ack', id: (string | number | null)}
+ *   | Ack
  *   | {kind: 'error', id: (string | number | null), code: string, message: string,
  *      routingKey: (string | null)}
  *   | {kind: 'unknown', frame: any}} Frame
@@ -45,7 +62,18 @@ export function parseFrame(text) {
     return { kind: 'unknown', frame };
   }
   const id = frame.id ?? null;
-  if (frame.cmd === 'pong' || frame.cmd === 'ack') return { kind: frame.cmd, id };
+  if (frame.cmd === 'pong') return { kind: 'pong', id };
+  if (frame.cmd === 'ack') {
+    const { position, epoch } = positionOf(frame);
+    return {
+      kind: 'ack',
+      id,
+      position,
+      epoch,
+      recovered: typeof frame.recovered === 'boolean' ? frame.recovered : null,
+      reason: typeof frame.reason === 'string' ? frame.reason : null,
+    };
+  }
   if (frame.cmd === 'error') {
     return {
       kind: 'error',
@@ -64,11 +92,25 @@ export function parseFrame(text) {
         routingKey: frame.routing_key,
         sessionId: typeof frame.session_id === 'string' ? frame.session_id : null,
         data,
+        ...positionOf(frame),
         frame,
       },
     };
   }
   return { kind: 'unknown', frame };
+}
+
+/**
+ * A frame's position and epoch, both or neither (a position means nothing without its
+ * history).
+ *
+ * @param {any} frame
+ * @returns {{position: number | null, epoch: string | null}}
+ */
+function positionOf(frame) {
+  const { position, epoch } = frame;
+  if (Number.isInteger(position) && typeof epoch === 'string' && epoch) return { position, epoch };
+  return { position: null, epoch: null };
 }
 
 /**

@@ -1,24 +1,31 @@
 /**
  * Routing keys and subscription patterns, with the gateway's semantics (AMQP topic rules).
  *
- * `*` matches exactly one dot-separated word and `#` zero or more. One documented exception:
- * the seed promises that `changes.project.5.*` means every change in project 5, so a pattern
- * `changes.project.{id}.*` is read as `changes.project.{id}.#`.
+ * `*` matches exactly one dot-separated word and `#` zero or more. Two documented
+ * exceptions, both about a project's changes: the seed promises that `changes.project.5.*`
+ * means every change in project 5, so a pattern `changes.project.{id}.*` is read as
+ * `changes.project.{id}.#`; and the original taiga-back publishes four-word keys
+ * (`changes.project.5.userstories`), so a pattern `changes.project.{id}.{app}` is read as
+ * `changes.project.{id}.{app}.#`, which receives both generations of keys.
  *
  * @module routing
  */
 
-const PROJECT_STAR = /^changes\.project\.(\d+)\.\*$/;
+// changes.project.{id}.* or changes.project.{id}.{app}: the two exceptions above.
+const PROJECT_SHORT = /^(changes\.project\.\d+)\.(?:\*|([A-Za-z0-9_-]+))$/;
 
 /**
- * Apply the `changes.project.{id}.*` → `changes.project.{id}.#` exception.
+ * Apply the two exceptions: `changes.project.{id}.*` → `changes.project.{id}.#` and
+ * `changes.project.{id}.{app}` → `changes.project.{id}.{app}.#`.
  *
  * @param {string} pattern
  * @returns {string}
  */
 export function normalizePattern(pattern) {
-  const project = PROJECT_STAR.exec(pattern);
-  return project ? `changes.project.${project[1]}.#` : pattern;
+  const short = PROJECT_SHORT.exec(pattern);
+  if (!short) return pattern;
+  const [, project, app] = short;
+  return app ? `${project}.${app}.#` : `${project}.#`;
 }
 
 /**

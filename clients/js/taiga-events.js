@@ -6,6 +6,8 @@
  * ping with a pong timeout, reconnection with exponential backoff and full jitter that
  * re-authenticates and re-subscribes, filtering of its own events, dispatch by routing-key
  * pattern, connection-state changes for the UI, and optional batching per animation frame.
+ * It remembers where each subscription stands in the gateway's history and resumes it from
+ * there after a reconnection, reporting whether everything missed follows (`onResume`).
  *
  * @example
  * import { TaigaEventsClient } from './taiga-events.js';
@@ -13,6 +15,7 @@
  * fetch('/api/v1/userstories', { headers: { ...events.headers(), Authorization: `Bearer ${token}` } });
  * events.on('changes.project.5.userstories.*', (event) => refresh(event.data.pk));
  * events.onState(({ state }) => indicator.textContent = state);
+ * events.onResume(({ recovered }) => recovered || refetchEverything());
  * await events.connect();
  * await events.subscribe('changes.project.5.*');
  *
@@ -22,12 +25,14 @@
 import { backoffDelay, checkBackoff } from './backoff.js';
 import { Batcher, callSafely, nextFrame } from './batching.js';
 import { encodeCommand, parseFrame } from './frames.js';
+import { ackMark, isNewer, resumeOutcome } from './resume.js';
 import { normalizePattern, patternMatcher } from './routing.js';
 import { newSessionId } from './session.js';
 
 export { backoffCeiling, backoffDelay } from './backoff.js';
 export { Batcher, nextFrame } from './batching.js';
 export { encodeCommand, parseFrame } from './frames.js';
+export { ackMark, isNewer, resumeOutcome } from './resume.js';
 export { matches, normalizePattern, patternMatcher } from './routing.js';
 export { newSessionId } from './session.js';
 
@@ -73,6 +78,21 @@ export class TaigaEventsError extends Error {
 /**
  * @typedef {import('./frames.js').TaigaEvent} TaigaEvent
  * @typedef {import('./frames.js').Frame} Frame
+ * @typedef {import('./frames.js').Ack} Ack
+ * @typedef {import('./resume.js').Mark} Mark
+ * @typedef {import('./resume.js').Resumed} Resumed
+ */
+
+/**
+ * A pattern followed.
+ *
+ * @typedef {object} Subscription
+ * @property {boolean} selfNotification
+ * @property {(key: string) => boolean} matcher
+ * @property {{resolve: Function, reject: Function}[]} waiters
+ * @property {Mark | null} mark Where it stands in the gateway's history.
+ * @property {boolean} resuming Sending it again is a resume: it was acknowledged before, or
+ *   given a `since`.
  */
 
 /**
@@ -109,8 +129,17 @@ class Connection {
   /** @param {WebSocket} socket */
   constructor(socket) {
     this.socket = socket;
-    /** @type {Map<number, {cmd: string, resolve: Function, reject: Function}>} */
+    /** @type {Map<number, {cmd: string, resolve: Function, reject: Function, onAck?: Function}>} */
     this.pending = new Map();
+    /** @type {Set<Subscription>} Acknowledged on this connection: its events move their marks. */
+    this.current = new Set();
+    /**
+     * Resumed subscriptions and the position their ack reported, which they reach once what
+     * the gateway replays for them has arrived: by the next reply, sent after it.
+     *
+     * @type {[Subscription, Mark][]}
+     */
+    this.replaying = [];
     /** Whether this is still the client's live connection. */
     this.alive = true;
     /** Authenticated (or anonymous by choice): subscriptions may be sent. */
@@ -138,7 +167,7 @@ export class TaigaEventsClient {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retryTimer;
   #nextId = 0;
-  /** @type {Map<string, {selfNotification: boolean, matcher: (key: string) => boolean, waiters: {resolve: Function, reject: Function}[]}>} */
+  /** @type {Map<string, Subscription>} */
   #subscriptions = new Map();
   /** @type {Set<{matcher: (key: string) => boolean, handler: Function}>} */
   #handlers = new Set();
@@ -148,6 +177,8 @@ export class TaigaEventsClient {
   #frameListeners = new Set();
   /** @type {Set<(error: TaigaEventsError) => void>} */
   #errorListeners = new Set();
+  /** @type {Set<(resumed: Resumed) => void>} */
+  #resumeListeners = new Set();
   /** @type {{resolve: Function, reject: Function}[]} */
   #openWaiters = [];
 
@@ -205,6 +236,18 @@ export class TaigaEventsClient {
   }
 
   /**
+   * Where each subscription stands in the gateway's history, by pattern: what it resumes
+   * from after a reconnection (an app may keep it, to resume with `since` after a reload).
+   * Subscriptions whose position is not known are left out.
+   *
+   * @returns {Record<string, Mark>}
+   */
+  get positions() {
+    const known = [...this.#subscriptions].filter(([, sub]) => sub.mark !== null);
+    return Object.fromEntries(known.map(([pattern, { mark }]) => [pattern, { ...mark }]));
+  }
+
+  /**
    * Start connecting (and keep reconnecting until `close()`).
    *
    * @returns {Promise<void>} Resolves when the connection is open: authenticated and every
@@ -223,21 +266,30 @@ export class TaigaEventsClient {
   }
 
   /**
-   * Follow a routing-key pattern; it is subscribed again after every reconnection.
+   * Follow a routing-key pattern; it is subscribed again after every reconnection, resumed
+   * where it stood (see {@link onResume}).
    *
    * @param {string} pattern e.g. `changes.project.5.*`, `web_notifications.42`.
-   * @param {{selfNotification?: boolean}} [options] `selfNotification: true` delivers this
-   *   instance's own changes too (they are filtered out by default).
+   * @param {{selfNotification?: boolean, since?: Mark | null}} [options]
+   *   `selfNotification: true` delivers this instance's own changes too (they are filtered
+   *   out by default). `since` (a new pattern only): resume from there, e.g. a position kept
+   *   from {@link positions} before a reload; the outcome is reported to {@link onResume}.
    * @returns {Promise<void>} Resolves on the gateway's `ack` (sent once connected); rejects
    *   with a {@link TaigaEventsError} on its `error` reply, and the pattern is then dropped.
    */
-  subscribe(pattern, { selfNotification = false } = {}) {
+  subscribe(pattern, { selfNotification = false, since = null } = {}) {
     if (this.#state === State.CLOSED) return Promise.reject(closedError());
     let subscription = this.#subscriptions.get(pattern);
     if (subscription) {
       subscription.selfNotification = selfNotification;
     } else {
-      subscription = { selfNotification, matcher: patternMatcher(pattern), waiters: [] };
+      subscription = {
+        selfNotification,
+        matcher: patternMatcher(pattern),
+        waiters: [],
+        mark: since && { position: since.position, epoch: since.epoch },
+        resuming: since !== null,
+      };
       this.#subscriptions.set(pattern, subscription);
     }
     const answered = new Promise((resolve, reject) => {
@@ -258,7 +310,7 @@ export class TaigaEventsClient {
     if (!subscription) {
       return Promise.reject(new TaigaEventsError('not_subscribed', `not subscribed to ${pattern}`));
     }
-    this.#subscriptions.delete(pattern);
+    this.#forget(pattern, subscription);
     settle(subscription.waiters, new TaigaEventsError('unsubscribed', `unsubscribed ${pattern}`));
     const conn = this.#conn;
     if (!conn?.ready) return Promise.resolve();
@@ -317,6 +369,20 @@ export class TaigaEventsClient {
   onError(listener) {
     this.#errorListeners.add(listener);
     return () => this.#errorListeners.delete(listener);
+  }
+
+  /**
+   * Listen to the outcome of each subscription sent again after a reconnection (or given a
+   * `since`), called on its `ack`, before what it replays. `recovered: true`: every event
+   * missed follows, like live ones. `recovered: false`: some are lost (`reason` says why),
+   * so fetch again what depends on that subscription; it is live again either way.
+   *
+   * @param {(resumed: Resumed) => void} listener
+   * @returns {() => void} Removes the listener.
+   */
+  onResume(listener) {
+    this.#resumeListeners.add(listener);
+    return () => this.#resumeListeners.delete(listener);
   }
 
   /**
@@ -414,22 +480,66 @@ export class TaigaEventsClient {
   }
 
   /**
-   * Send one subscription and settle whoever waits for it; never rejects.
+   * Send one subscription (with `since` where it resumes) and settle whoever waits for it;
+   * never rejects.
    *
    * @param {Connection} conn
    * @param {string} pattern
-   * @param {{selfNotification: boolean, waiters: {resolve: Function, reject: Function}[]}} sub
+   * @param {Subscription} sub
    */
   async #sendSubscribe(conn, pattern, sub) {
+    // Sent again on the connection that has it, it only changes its options.
+    const resuming = sub.resuming && !conn.current.has(sub);
+    const fields = { routing_key: pattern, options: { selfNotification: sub.selfNotification } };
+    if (resuming && sub.mark) fields.since = sub.mark;
+    const onAck = (/** @type {Ack} */ ack) => this.#subscribed(conn, pattern, sub, resuming, ack);
     try {
-      const options = { selfNotification: sub.selfNotification };
-      await this.#request(conn, 'subscribe', { routing_key: pattern, options });
+      await this.#request(conn, 'subscribe', fields, undefined, onAck);
       settle(sub.waiters, null);
     } catch (error) {
       if (!conn.alive) return; // Sent again, and answered, after the reconnection.
-      if (this.#subscriptions.get(pattern) === sub) this.#subscriptions.delete(pattern);
+      if (this.#subscriptions.get(pattern) === sub) this.#forget(pattern, sub);
       settle(sub.waiters, error);
     }
+  }
+
+  /**
+   * A subscription's `ack`, as it arrives (before any event it replays): from here on the
+   * connection's events move its mark, and a resume's outcome is reported.
+   *
+   * @param {Connection} conn
+   * @param {string} pattern
+   * @param {Subscription} sub
+   * @param {boolean} resuming Whether it was sent as a resume, from `sub.mark`.
+   * @param {Ack} ack
+   */
+  #subscribed(conn, pattern, sub, resuming, ack) {
+    if (this.#subscriptions.get(pattern) !== sub) return; // unsubscribed meanwhile
+    const since = sub.mark;
+    const head = ackMark(ack);
+    conn.current.add(sub);
+    sub.resuming = true;
+    if (!resuming) {
+      // Current from the ack's position: the events before it were delivered already.
+      if (head && isNewer(sub.mark, head)) sub.mark = head;
+      return;
+    }
+    const outcome = resumeOutcome(since, ack);
+    if (!outcome.recovered) sub.mark = head; // it starts again from there
+    else if (head) conn.replaying.push([sub, head]);
+    const resumed = { routingKey: pattern, ...outcome, since: since && { ...since } };
+    for (const listener of this.#resumeListeners) callSafely(listener, resumed);
+  }
+
+  /**
+   * Drop a subscription.
+   *
+   * @param {string} pattern
+   * @param {Subscription} sub
+   */
+  #forget(pattern, sub) {
+    this.#subscriptions.delete(pattern);
+    this.#conn?.current.delete(sub);
   }
 
   /** @param {Connection} conn */
@@ -449,9 +559,10 @@ export class TaigaEventsClient {
    * @param {string} cmd
    * @param {object} fields
    * @param {number} [timeout] Without a reply by then the connection is taken for dead.
+   * @param {(ack: Ack) => void} [onAck] Called as the `ack` arrives, before later frames.
    * @returns {Promise<void>}
    */
-  #request(conn, cmd, fields, timeout) {
+  #request(conn, cmd, fields, timeout, onAck) {
     if (!conn.alive) return Promise.reject(lostError());
     this.#nextId += 1;
     const id = this.#nextId;
@@ -463,7 +574,7 @@ export class TaigaEventsClient {
         conn.pending.delete(id);
         settleWith(value);
       };
-      conn.pending.set(id, { cmd, resolve: done(resolve), reject: done(reject) });
+      conn.pending.set(id, { cmd, resolve: done(resolve), reject: done(reject), onAck });
       if (timeout !== undefined) {
         timer = setTimeout(() => {
           this.#lose(conn, new TaigaEventsError('pong_timeout', `no pong within ${timeout} ms`));
@@ -486,6 +597,7 @@ export class TaigaEventsClient {
     const frame = parseFrame(data);
     for (const listener of this.#frameListeners) callSafely(listener, frame);
     if (frame.kind === 'event') {
+      this.#moveMarks(conn, frame.event);
       this.#dispatch(frame.event);
       return;
     }
@@ -501,8 +613,30 @@ export class TaigaEventsClient {
     }
     const entry = conn.pending.get(/** @type {number} */ (id));
     if (!entry) return;
-    if (frame.kind === 'error') entry.reject(new TaigaEventsError(frame.code, frame.message));
-    else entry.resolve();
+    // A reply comes after whatever the gateway sent for earlier commands, replays included.
+    for (const [sub, head] of conn.replaying.splice(0)) {
+      if (isNewer(sub.mark, head)) sub.mark = head;
+    }
+    if (frame.kind === 'error') {
+      entry.reject(new TaigaEventsError(frame.code, frame.message));
+      return;
+    }
+    if (frame.kind === 'ack') entry.onAck?.(frame);
+    entry.resolve();
+  }
+
+  /**
+   * An event received: the subscriptions of the connection that it matches stand there now.
+   *
+   * @param {Connection} conn
+   * @param {TaigaEvent} event
+   */
+  #moveMarks(conn, { routingKey, position, epoch }) {
+    if (position === null || epoch === null) return;
+    const mark = { position, epoch };
+    for (const sub of conn.current) {
+      if (sub.matcher(routingKey) && isNewer(sub.mark, mark)) sub.mark = mark;
+    }
   }
 
   /**
@@ -515,7 +649,7 @@ export class TaigaEventsClient {
       const revoked = normalizePattern(/** @type {string} */ (error.routingKey));
       for (const [pattern, sub] of this.#subscriptions) {
         if (normalizePattern(pattern) !== revoked) continue;
-        this.#subscriptions.delete(pattern);
+        this.#forget(pattern, sub);
         settle(sub.waiters, error);
       }
     }

@@ -3,9 +3,10 @@
 One session id per client, for the ``x-session-id`` header of the app's API requests;
 ``auth`` and subscriptions, sent again after every reconnection; an application-level ping
 with a pong timeout, which also catches connections that died without a close; reconnection
-with exponential backoff and full jitter; the app's own events filtered out unless a
-subscription asked for them; events as typed objects, through callbacks or an async iterator;
-connection-state changes for whoever shows them::
+with exponential backoff and full jitter; each subscription resumed where it stood after a
+reconnection, with the outcome reported (``on_resume``); the app's own events filtered out
+unless a subscription asked for them; events as typed objects, through callbacks or an async
+iterator; connection-state changes for whoever shows them::
 
     async with EventsClient(url, token=token) as client:
         await client.subscribe("changes.project.5.*")
@@ -37,6 +38,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
 
 from ..routing import matches, normalize_pattern
+from .resume import Mark, Resumed, mark_of, outcome
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +50,17 @@ SESSION_HEADER = "x-session-id"
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """An event as the gateway delivers it; ``frame`` keeps every field, unknown ones too."""
+    """An event as the gateway delivers it; ``frame`` keeps every field, unknown ones too.
+
+    ``position`` is the broker's number for it, the same on every gateway, in the history
+    named by ``epoch``; both None from a broker that does not number its events.
+    """
 
     routing_key: str
     session_id: str | None
     data: dict[str, Any]
+    position: int | None
+    epoch: str | None
     frame: dict[str, Any]
 
 
@@ -94,13 +102,21 @@ class SystemNotification(Event):
 @dataclass(frozen=True, slots=True)
 class Reply:
     """The gateway's answer to a command sent with an id, or an error it sends unprompted
-    about one subscription (``routing_key``), such as ``subscription_revoked``."""
+    about one subscription (``routing_key``), such as ``subscription_revoked``.
+
+    The ``ack`` of a ``subscribe`` also says where the history stands (``mark``, None from
+    a gateway that does not say) and, for one sent with ``since``, whether what was missed
+    follows (``recovered``, or why not: ``reason``).
+    """
 
     kind: Literal["ack", "pong", "error"]
     id: Any
     code: str | None = None
     message: str = ""
     routing_key: str | None = None
+    mark: Mark | None = None
+    recovered: bool | None = None
+    reason: str | None = None
 
 
 _CHANGE = re.compile(r"^changes\.project\.(\d+)\.")
@@ -116,8 +132,17 @@ def parse_frame(text: str | bytes) -> Event | Reply | None:
     if not isinstance(frame, dict):
         return None
     cmd = frame.get("cmd")
-    if cmd in ("ack", "pong"):
+    if cmd == "pong":
         return Reply(cmd, frame.get("id"))
+    if cmd == "ack":
+        recovered, reason = frame.get("recovered"), frame.get("reason")
+        return Reply(
+            cmd,
+            frame.get("id"),
+            mark=mark_of(frame),
+            recovered=recovered if isinstance(recovered, bool) else None,
+            reason=reason if isinstance(reason, str) else None,
+        )
     if cmd == "error":
         routing_key = frame.get("routing_key")
         return Reply(
@@ -138,10 +163,13 @@ def parse_event(frame: dict[str, Any]) -> Event:
     session_id = frame.get("session_id")
     data = frame.get("data")
     data = data if isinstance(data, dict) else {}
+    mark = mark_of(frame)
     common = {
         "routing_key": key,
         "session_id": session_id if isinstance(session_id, str) else None,
         "data": data,
+        "position": mark.position if mark else None,
+        "epoch": mark.epoch if mark else None,
         "frame": frame,
     }
     if change := _CHANGE.match(key):
@@ -255,15 +283,13 @@ Callback = Callable[[Any], object]
 
 
 @dataclass(eq=False)
-class _Connection:
-    websocket: ClientConnection
-    lost: asyncio.Future[BaseException]
-    pending: dict[int, tuple[str, asyncio.Future[None]]] = field(default_factory=dict)
-    ready: bool = False  # authenticated (or anonymous): subscriptions may be sent
+class _Pending:
+    """A command waiting for its reply; ``on_ack`` runs as the ack arrives, before any
+    later frame."""
 
-    @property
-    def alive(self) -> bool:
-        return not self.lost.done()
+    cmd: str
+    reply: asyncio.Future[None]
+    on_ack: Callable[[Reply], None] | None = None
 
 
 @dataclass(eq=False)
@@ -271,6 +297,30 @@ class _Subscription:
     normalized: str
     self_notification: bool
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    mark: Mark | None = None  # where it stands in the gateway's history
+    # Sending it again is a resume: it was acknowledged before, or given a ``since``.
+    resuming: bool = False
+
+    def advance(self, mark: Mark) -> None:
+        if mark.is_newer_than(self.mark):
+            self.mark = mark
+
+
+@dataclass(eq=False)
+class _Connection:
+    websocket: ClientConnection
+    lost: asyncio.Future[BaseException]
+    pending: dict[int, _Pending] = field(default_factory=dict)
+    ready: bool = False  # authenticated (or anonymous): subscriptions may be sent
+    # Acknowledged on this connection: its events move their marks.
+    current: set[_Subscription] = field(default_factory=set)
+    # Resumed subscriptions and the mark their ack reported, which they reach once what the
+    # gateway replays for them has arrived: by the next reply, sent after it.
+    replaying: list[tuple[_Subscription, Mark]] = field(default_factory=list)
+
+    @property
+    def alive(self) -> bool:
+        return not self.lost.done()
 
 
 @dataclass(eq=False)
@@ -327,6 +377,7 @@ class EventsClient:
         self._state_listeners: list[Callback] = []
         self._frame_listeners: list[Callback] = []
         self._error_listeners: list[Callback] = []
+        self._resume_listeners: list[Callback] = []
         self._open_waiters: list[asyncio.Future[None]] = []
         self._streams: set[EventStream] = set()
         self._close_reason: object = _END
@@ -347,6 +398,12 @@ class EventsClient:
         """The patterns followed: given to ``subscribe`` and neither refused nor revoked."""
         return tuple(self._subscriptions)
 
+    @property
+    def positions(self) -> dict[str, Mark]:
+        """Where each subscription stands in the gateway's history, by pattern: what it
+        resumes from after a reconnection. Those whose position is not known are left out."""
+        return {p: s.mark for p, s in self._subscriptions.items() if s.mark is not None}
+
     async def connect(self) -> None:
         """Connect (and keep reconnecting until ``close()``); return once open.
 
@@ -364,17 +421,24 @@ class EventsClient:
             self._runner = asyncio.create_task(self._run())
         await waiter
 
-    async def subscribe(self, pattern: str, *, self_notification: bool = False) -> None:
-        """Follow a pattern, now and after every reconnection; return on the gateway's ack.
+    async def subscribe(
+        self, pattern: str, *, self_notification: bool = False, since: Mark | None = None
+    ) -> None:
+        """Follow a pattern, now and after every reconnection (resumed where it stood, see
+        ``on_resume``); return on the gateway's ack.
 
         Raises EventsError with the gateway's code (and forgets the pattern) on an error
         reply. ``self_notification=True`` delivers this instance's own changes too.
+        ``since`` (a new pattern only): resume from there, e.g. a position kept from
+        ``positions`` earlier; the outcome is reported to ``on_resume``.
         """
         if self._state is State.CLOSED:
             raise _closed()
         subscription = self._subscriptions.get(pattern)
         if subscription is None:
-            subscription = _Subscription(normalize_pattern(pattern), self_notification)
+            subscription = _Subscription(
+                normalize_pattern(pattern), self_notification, mark=since, resuming=bool(since)
+            )
             self._subscriptions[pattern] = subscription
         subscription.self_notification = self_notification
         waiter = asyncio.get_running_loop().create_future()
@@ -386,9 +450,10 @@ class EventsClient:
 
     async def unsubscribe(self, pattern: str) -> None:
         """Stop following a pattern given to ``subscribe``."""
-        subscription = self._subscriptions.pop(pattern, None)
+        subscription = self._subscriptions.get(pattern)
         if subscription is None:
             raise EventsError("not_subscribed", f"not subscribed to {pattern}")
+        self._forget(pattern, subscription)
         _settle(subscription.waiters, EventsError("unsubscribed", f"unsubscribed {pattern}"))
         conn = self._conn
         if conn is not None and conn.ready:
@@ -446,6 +511,12 @@ class EventsClient:
         it; the client drops it) or ``subscription_suspended`` (paused until the gateway can
         check permissions again). Returns the remover."""
         return _add(self._error_listeners, callback)
+
+    def on_resume(self, callback: Callback) -> Callable[[], None]:
+        """Call ``callback(Resumed)`` for each subscription sent again after a reconnection
+        (or given ``since``), as its ack arrives, before what it replays. Not ``recovered``:
+        fetch again what depends on that subscription. Returns the remover."""
+        return _add(self._resume_listeners, callback)
 
     def events(self, *patterns: str) -> EventStream:
         """The events matching any of ``patterns`` (all by default), from now on.
@@ -558,18 +629,64 @@ class EventsClient:
     async def _send_subscribe(
         self, conn: _Connection, pattern: str, subscription: _Subscription
     ) -> None:
-        """Send one subscription and settle whoever waits for it; never raises."""
-        options = {"selfNotification": subscription.self_notification}
+        """Send one subscription (with ``since`` where it resumes) and settle whoever waits
+        for it; never raises."""
+        # Sent again on the connection that has it, it only changes its options.
+        resuming = subscription.resuming and subscription not in conn.current
+        fields: dict[str, Any] = {
+            "routing_key": pattern,
+            "options": {"selfNotification": subscription.self_notification},
+        }
+        if resuming and subscription.mark is not None:
+            fields["since"] = subscription.mark.to_since()
+
+        def on_ack(ack: Reply) -> None:
+            self._subscribed(conn, pattern, subscription, resuming, ack)
+
         try:
-            await self._request(conn, "subscribe", routing_key=pattern, options=options)
+            await self._request(conn, "subscribe", on_ack=on_ack, **fields)
         except EventsError as exc:
             if not conn.alive:
                 return  # sent again, and answered, after the reconnection
             if self._subscriptions.get(pattern) is subscription:
-                del self._subscriptions[pattern]
+                self._forget(pattern, subscription)
             _settle(subscription.waiters, exc)
             return
         _settle(subscription.waiters, None)
+
+    def _subscribed(
+        self,
+        conn: _Connection,
+        pattern: str,
+        subscription: _Subscription,
+        resuming: bool,
+        ack: Reply,
+    ) -> None:
+        """A subscription's ack, as it arrives (before any event it replays): from here on
+        the connection's events move its mark, and a resume's outcome is reported."""
+        if self._subscriptions.get(pattern) is not subscription:
+            return  # unsubscribed meanwhile
+        since = subscription.mark
+        conn.current.add(subscription)
+        subscription.resuming = True
+        if not resuming:
+            # Current from the ack's mark: the events before it were delivered already.
+            if ack.mark is not None:
+                subscription.advance(ack.mark)
+            return
+        recovered, reason = outcome(since, ack.recovered, ack.reason)
+        if not recovered:
+            subscription.mark = ack.mark  # it starts again from there
+        elif ack.mark is not None:
+            conn.replaying.append((subscription, ack.mark))
+        resumed = Resumed(pattern, recovered, reason, since)
+        for listener in list(self._resume_listeners):
+            self._call(listener, resumed)
+
+    def _forget(self, pattern: str, subscription: _Subscription) -> None:
+        del self._subscriptions[pattern]
+        if self._conn is not None:
+            self._conn.current.discard(subscription)
 
     async def _heartbeat(self, conn: _Connection) -> None:
         with contextlib.suppress(EventsError):
@@ -578,7 +695,13 @@ class EventsClient:
                 await self._request(conn, "ping", timeout=self.pong_timeout)
 
     async def _request(
-        self, conn: _Connection, cmd: str, *, timeout: float | None = None, **fields: Any
+        self,
+        conn: _Connection,
+        cmd: str,
+        *,
+        timeout: float | None = None,
+        on_ack: Callable[[Reply], None] | None = None,
+        **fields: Any,
     ) -> None:
         """Send a command with an id and wait for its reply; EventsError on an error reply."""
         if not conn.alive:
@@ -586,7 +709,7 @@ class EventsClient:
         self._next_id += 1
         command_id = self._next_id
         reply = asyncio.get_running_loop().create_future()
-        conn.pending[command_id] = (cmd, reply)
+        conn.pending[command_id] = _Pending(cmd, reply, on_ack)
         try:
             try:
                 await conn.websocket.send(encode_command(cmd, command_id, **fields))
@@ -614,6 +737,7 @@ class EventsClient:
         for listener in self._frame_listeners:
             self._call(listener, frame)
         if isinstance(frame, Event):
+            self._move_marks(conn, frame)
             self._dispatch(frame)
         elif isinstance(frame, Reply) and frame.id is None and frame.routing_key is not None:
             self._notice(EventsError(frame.code or "error", frame.message, frame.routing_key))
@@ -621,15 +745,30 @@ class EventsClient:
             command_id = frame.id
             if command_id is None and frame.kind == "pong":
                 # Old gateways answer a ping with a bare pong: it answers the oldest ping.
-                pings = (i for i, (cmd, _) in conn.pending.items() if cmd == "ping")
+                pings = (i for i, entry in conn.pending.items() if entry.cmd == "ping")
                 command_id = next(pings, None)
             entry = conn.pending.get(command_id)
-            if entry is None or entry[1].done():
+            if entry is None or entry.reply.done():
                 return
+            # A reply comes after whatever the gateway sent for earlier commands, replays too.
+            for subscription, head in conn.replaying:
+                subscription.advance(head)
+            conn.replaying.clear()
             if frame.kind == "error":
-                entry[1].set_exception(EventsError(frame.code or "error", frame.message))
-            else:
-                entry[1].set_result(None)
+                entry.reply.set_exception(EventsError(frame.code or "error", frame.message))
+                return
+            if frame.kind == "ack" and entry.on_ack is not None:
+                entry.on_ack(frame)
+            entry.reply.set_result(None)
+
+    def _move_marks(self, conn: _Connection, event: Event) -> None:
+        """An event received: the subscriptions of the connection it matches stand there."""
+        if event.position is None or event.epoch is None:
+            return
+        mark = Mark(event.position, event.epoch)
+        for subscription in conn.current:
+            if matches(subscription.normalized, event.routing_key):
+                subscription.advance(mark)
 
     def _notice(self, error: EventsError) -> None:
         """An unprompted error about one subscription; a revoked one is not sent again."""
@@ -637,7 +776,7 @@ class EventsClient:
             revoked = normalize_pattern(error.routing_key or "")
             for pattern, subscription in list(self._subscriptions.items()):
                 if subscription.normalized == revoked:
-                    del self._subscriptions[pattern]
+                    self._forget(pattern, subscription)
                     _settle(subscription.waiters, error)
         for listener in list(self._error_listeners):
             self._call(listener, error)
@@ -659,9 +798,9 @@ class EventsClient:
         if not conn.alive:
             return
         conn.lost.set_result(error)
-        for _, reply in conn.pending.values():
-            if not reply.done():
-                reply.set_exception(error)
+        for entry in conn.pending.values():
+            if not entry.reply.done():
+                entry.reply.set_exception(error)
         if self._conn is conn:
             self._conn = None
 

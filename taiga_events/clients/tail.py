@@ -1,8 +1,11 @@
 """``taiga-events tail PATTERN…``: print a gateway's events live, one per line.
 
-Readable by default (time, routing key, what happened), ``--json`` for the raw frames, for
-piping. Also holds the connection options ``doctor`` shares: ``--url`` and a token, given
-(``--token``) or obtained from the backend (``--username``/``--password``, ``--api-url``).
+Readable by default (time, routing key, what happened, ``@position``), ``--json`` for the
+raw frames, for piping. ``--since POSITION`` first prints what came after that position
+(of the history ``--epoch`` names, else of the one the gateway serves now), as a client
+that resumes gets it; a reconnection resumes too. Also holds the connection options
+``doctor`` shares: ``--url`` and a token, given (``--token``) or obtained from the backend
+(``--username``/``--password``, ``--api-url``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .client import (
     WebNotification,
     login,
 )
+from .resume import NO_POSITION, UNSUPPORTED, Mark, Resumed
 
 DEFAULT_API_URL = "http://localhost:9000/api/v1"
 
@@ -86,14 +90,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the raw frames as JSON")
     parser.add_argument("--count", type=int, help="exit after this many events")
+    parser.add_argument(
+        "--since",
+        type=_position,
+        metavar="POSITION",
+        help="first print the events after this position (the @N of a line printed before; "
+        "-1: all the gateway still keeps), then go on live",
+    )
+    parser.add_argument(
+        "--epoch",
+        help="with --since: the history the position belongs to (printed when tail starts); "
+        "by default the one the gateway serves now",
+    )
+
+
+def _position(text: str) -> int:
+    try:
+        position = int(text)
+    except ValueError:
+        position = -2
+    if position < -1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a position (an integer from -1 on)")
+    return position
 
 
 def format_event(event: Event, at: datetime) -> str:
-    """One readable line: time, routing key, what happened, and whose change it was."""
+    """One readable line: time, routing key, what happened, whose change it was, and the
+    event's position (to resume after it with ``--since``)."""
     return (
         f"{at:%H:%M:%S.%f}"[:-3]
         + f"  {event.routing_key}  {_summary(event)}"
         + (f"  (session {event.session_id})" if event.session_id else "")
+        + (f"  @{event.position}" if event.position is not None else "")
     )
 
 
@@ -138,8 +166,54 @@ def _report_state(change: StateChange) -> None:
         print("taiga-events tail: connected again", file=sys.stderr, flush=True)
 
 
+# Why a resume did not recover, in words.
+_LOST = {
+    "epoch": "the position belongs to another history (the broker's was made again)",
+    "future": "the history has not reached that position",
+    "too_old": "the history no longer reaches back that far",
+    "limit": "more events were missed than a replay may send",
+    "unknown": "the gateway does not know its history yet",
+    NO_POSITION: "no position is known to resume from (the gateway numbers no events)",
+    UNSUPPORTED: "the gateway cannot resume (it predates resuming)",
+}
+
+
+def _report_resume(resumed: Resumed) -> None:
+    after = f"after position {resumed.since.position}" if resumed.since else "where it stopped"
+    if resumed.recovered:
+        message = f"resumed {resumed.routing_key} {after}"
+    else:
+        why = _LOST.get(resumed.reason or "", resumed.reason)
+        message = f"events of {resumed.routing_key} {after} may be missing: {why}; following live"
+    print(f"taiga-events tail: {message}", file=sys.stderr, flush=True)
+
+
+async def _since(client: EventsClient, args: argparse.Namespace) -> Mark | None:
+    """Where ``--since`` resumes from. Without ``--epoch`` the position is taken to belong
+    to the history the gateway serves now, which a subscription's ack names."""
+    if args.since is None:
+        return None
+    if args.epoch is not None:
+        return Mark(args.since, args.epoch)
+    pattern = args.patterns[0]
+    await client.subscribe(pattern)
+    current = client.positions.get(pattern)
+    await client.unsubscribe(pattern)
+    if current is None:
+        print(
+            f"taiga-events tail: cannot resume: {_LOST[NO_POSITION]}; following live",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    return Mark(args.since, current.epoch)
+
+
 async def run(args: argparse.Namespace) -> int:
     """Follow the patterns and print each event until interrupted (or ``--count``)."""
+    if args.epoch is not None and args.since is None:
+        print("taiga-events tail: --epoch needs --since", file=sys.stderr)
+        return 2
     try:
         token = await token_from_args(args)
     except (UsageError, ApiError, OSError) as exc:
@@ -147,15 +221,18 @@ async def run(args: argparse.Namespace) -> int:
         return 2 if isinstance(exc, UsageError) else 1
     client = EventsClient(args.url, token=token)
     client.on_state(_report_state)
-    events = client.events()
+    client.on_resume(_report_resume)
     try:
         await client.connect()
+        since = await _since(client, args)
+        events = client.events()
         for pattern in args.patterns:
-            await client.subscribe(pattern)
-        following = " ".join(args.patterns)
-        print(
-            f"taiga-events tail: following {following} on {args.url}", file=sys.stderr, flush=True
-        )
+            await client.subscribe(pattern, since=since)
+        following = f"taiga-events tail: following {' '.join(args.patterns)} on {args.url}"
+        epochs = {mark.epoch for mark in client.positions.values()}
+        if epochs:
+            following += f" (history {', '.join(sorted(epochs))})"
+        print(following, file=sys.stderr, flush=True)
         printed = 0
         async for event in events:
             if args.json:

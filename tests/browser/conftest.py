@@ -76,6 +76,10 @@ class RestartableGateway:
             await self._running.stop()
             self._running = None
 
+    def twin(self) -> RestartableGateway:
+        """Another gateway process on the same broker, on a port of its own (not started)."""
+        return RestartableGateway(dataclasses.replace(self._config, port=0), self._broker_factory)
+
 
 @dataclass
 class BrowserStack(Stack):

@@ -40,6 +40,8 @@ class SilenceableProxy:
 
     Those connections stay open but carry nothing, as after a network failure nobody
     noticed: only a pong timeout can tell. New connections are forwarded normally.
+    ``cut()`` closes the open connections instead and refuses new ones until ``mend()``: a
+    network outage between the clients and a gateway that keeps running.
     """
 
     def __init__(self, target_port: int) -> None:
@@ -47,6 +49,7 @@ class SilenceableProxy:
         self._pipes: list[_Pipe] = []
         self._silenced: list[_Pipe] = []
         self._server: asyncio.Server | None = None
+        self._cut = False
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -57,6 +60,9 @@ class SilenceableProxy:
         return f"ws://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/events"
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._cut:
+            writer.close()
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(
                 "127.0.0.1", self.target_port
@@ -79,6 +85,15 @@ class SilenceableProxy:
                 task.cancel()
         self._silenced.extend(self._pipes)
         self._pipes.clear()
+
+    def cut(self) -> None:
+        self._cut = True
+        for pipe in self._pipes:
+            for writer in pipe.writers:
+                writer.close()
+
+    def mend(self) -> None:
+        self._cut = False
 
     async def close(self) -> None:
         self.silence()
@@ -135,6 +150,11 @@ class TestGateway:
         await self.stop()
         await self.start()
 
+    def new_history(self) -> None:
+        """From the next start on, serve a history of another epoch (a broker made again):
+        the positions clients kept mean nothing there."""
+        self.bus = MemoryBus()
+
     def publish(self, routing_key: str, envelope: dict) -> int:
         """Put one broker message on the bus; returns how many gateways consumed it."""
         return self.bus.publish(routing_key, orjson.dumps(envelope))
@@ -150,8 +170,9 @@ class ControlServer:
     """HTTP endpoint through which the Node tests create, restart and feed gateways.
 
     ``POST /gateways`` → ``{"id", "url", "proxyUrl"}``; then ``POST /gateways/{id}/{action}``
-    with ``publish`` (body ``{"routing_key", "envelope"}``), ``stop``, ``start``,
-    ``restart``, ``silence`` (the proxy) or ``close``.
+    with ``publish`` (body ``{"routing_key", "envelope"}``; answers the bus's newest
+    ``position``), ``stop``, ``start``, ``restart``, ``new-history`` (for the next start),
+    ``silence`` (the proxy) or ``close``.
     """
 
     def __init__(self) -> None:
@@ -204,10 +225,13 @@ class ControlServer:
         _, gateway_id, action = path
         gateway = self.gateways[int(gateway_id)]
         if action == "publish":
-            return {"delivered": gateway.publish(body["routing_key"], body["envelope"])}
+            delivered = gateway.publish(body["routing_key"], body["envelope"])
+            return {"delivered": delivered, "position": gateway.bus.head}
         if action == "silence":
             assert gateway.proxy is not None
             gateway.proxy.silence()
+        elif action == "new-history":
+            gateway.new_history()
         elif action in ("stop", "start", "restart", "close"):
             await getattr(gateway, action)()
         else:

@@ -7,8 +7,11 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 import pytest
+from websockets.asyncio.server import Server, ServerConnection, serve
 
+from taiga_events.brokers.memory import MemoryBus
 from taiga_events.clients.client import (
     ChangeEvent,
     Event,
@@ -26,7 +29,14 @@ from taiga_events.clients.client import (
     encode_command,
     parse_frame,
 )
-from tests.clients.harness import MEMORY_ONLY, USER_ID, TestGateway, make_token
+from taiga_events.clients.resume import Mark, Resumed
+from tests.clients.harness import (
+    MEMORY_ONLY,
+    USER_ID,
+    SilenceableProxy,
+    TestGateway,
+    make_token,
+)
 from tests.e2e.conftest import Stack
 
 T = TypeVar("T")
@@ -53,12 +63,15 @@ async def within(awaitable: Awaitable[T]) -> T:
 def test_events_are_typed_by_routing_key_and_keep_unknown_fields() -> None:
     single = parse_frame(
         b'{"routing_key":"changes.project.5.tasks.task","session_id":"s","later":1,'
-        b'"data":{"type":"create","matches":"tasks.task","pk":3,"more":true}}'
+        b'"data":{"type":"create","matches":"tasks.task","pk":3,"more":true},'
+        b'"position":7,"epoch":"e1"}'
     )
     assert single == ChangeEvent(
         routing_key="changes.project.5.tasks.task",
         session_id="s",
         data={"type": "create", "matches": "tasks.task", "pk": 3, "more": True},
+        position=7,
+        epoch="e1",
         frame=single.frame,
         project_id=5,
         type="create",
@@ -72,6 +85,7 @@ def test_events_are_typed_by_routing_key_and_keep_unknown_fields() -> None:
     )
     assert isinstance(bulk, ChangeEvent)
     assert (bulk.pks, bulk.session_id, bulk.matches) == ((1, 2, 3), None, None)
+    assert (bulk.position, bulk.epoch) == (None, None)
     web = parse_frame('{"routing_key":"web_notifications.42","data":{"type":"assigned"}}')
     assert isinstance(web, WebNotification)
     assert web.user_id == 42
@@ -91,6 +105,9 @@ def test_events_are_typed_by_routing_key_and_keep_unknown_fields() -> None:
 def test_replies_and_unknown_frames() -> None:
     assert parse_frame('{"cmd":"pong"}') == Reply("pong", None)
     assert parse_frame('{"cmd":"ack","id":4,"later":1}') == Reply("ack", 4)
+    assert parse_frame(
+        '{"cmd":"ack","id":4,"recovered":false,"reason":"too_old","position":-1,"epoch":"e"}'
+    ) == Reply("ack", 4, mark=Mark(-1, "e"), recovered=False, reason="too_old")
     assert parse_frame('{"cmd":"error","id":5,"code":"forbidden","message":"no"}') == Reply(
         "error", 5, "forbidden", "no"
     )
@@ -512,6 +529,55 @@ async def test_a_change_sent_with_the_client_headers_is_not_echoed(stack: Stack,
 
 
 @MEMORY_ONLY
+async def test_a_client_cut_off_while_others_change_stories_gets_each_change_once(
+    stack: Stack, clients
+) -> None:
+    port = int(stack.events_url.rsplit(":", 1)[1].split("/", 1)[0])
+    proxy = SilenceableProxy(port)
+    await proxy.start()
+    try:
+        alice = await stack.login("alice")
+        client = clients(proxy.url, token=alice)
+        resumes = Resumes(client)
+        states = States(client)
+        pattern = f"changes.project.{stack.project.pk}.*"
+        await within(client.connect())
+        await within(client.subscribe(pattern))
+        events = client.events()
+        every: list[Event] = []
+        client.on("#", every.append)
+        bob = await stack.login("bob")
+        first = await stack.http(
+            "POST", "/userstories", {"project": stack.project.pk, "subject": "A"}, token=bob
+        )
+        seen = await within(anext(events))
+        lost = states.until(lambda change: change.state is State.RECONNECTING)
+        proxy.cut()
+        await lost
+        pk = first.body["id"]
+        for subject in ("B", "C"):
+            changed = await stack.http(
+                "PATCH", f"/userstories/{pk}", {"subject": subject}, token=bob
+            )
+            assert changed.status == 200, changed.body
+        gone = await stack.http("DELETE", f"/userstories/{pk}", token=bob)
+        assert gone.status == 204, gone.body
+        reopened = states.until(lambda change: change.state is State.OPEN)
+        proxy.mend()
+        resumed = await resumes.next()
+        await reopened
+        assert resumed == Resumed(pattern, True, None, Mark(seen.position, seen.epoch))
+        missed = [await within(anext(events)) for _ in range(3)]
+        assert [(e.type, e.pks) for e in missed] == [("change", (pk,))] * 2 + [("delete", (pk,))]
+        positions = [event.position for event in (seen, *missed)]
+        assert positions == sorted(set(positions))
+        await within(client.ping())  # answered after anything sent before it
+        assert every == [seen, *missed]
+    finally:
+        await proxy.close()
+
+
+@MEMORY_ONLY
 async def test_a_subscription_the_user_may_no_longer_see_is_revoked_and_dropped(
     stack: Stack, clients
 ) -> None:
@@ -530,3 +596,199 @@ async def test_a_subscription_the_user_may_no_longer_see_is_revoked_and_dropped(
     error = await within(errors.get())
     assert (error.code, error.routing_key) == ("subscription_revoked", pattern)
     assert client.subscriptions == ()
+
+
+# Resuming -----------------------------------------------------------------------------------
+
+
+class Resumes:
+    """Every outcome a client reports to ``on_resume``, and a way to await the next one."""
+
+    def __init__(self, client: EventsClient) -> None:
+        self.queue: asyncio.Queue[Resumed] = asyncio.Queue()
+        client.on_resume(self.queue.put_nowait)
+
+    async def next(self) -> Resumed:
+        return await within(self.queue.get())
+
+
+async def test_after_a_gateway_restart_each_missed_event_comes_once_in_order(
+    gateway: TestGateway, clients
+) -> None:
+    client = clients(gateway.url, token=make_token())
+    resumes = Resumes(client)
+    states = States(client)
+    await within(client.connect())
+    await within(client.subscribe("changes.project.1.*"))
+    await within(client.subscribe("changes.project.2.*"))
+    events = client.events()
+    every: list[Event] = []
+    client.on("#", every.append)
+    gateway.publish(US_KEY, envelope(None, change(1)))
+    first = await within(anext(events))
+    assert first.position is not None and first.epoch is not None
+    since = Mark(first.position, first.epoch)
+    assert client.positions["changes.project.1.*"] == since
+    await gateway.stop()
+    # Published while no gateway runs: the broker's history keeps them.
+    for pk in (2, 3, 4):
+        gateway.publish(US_KEY, envelope(None, change(pk)))
+    gateway.publish("changes.project.2.tasks.task", envelope(None, change(5)))
+    reopened = states.until(lambda change: change.state is State.OPEN)
+    await gateway.start()
+    outcomes = {}
+    for _ in range(2):
+        resumed = await resumes.next()
+        outcomes[resumed.routing_key] = resumed
+    await reopened
+    gateway.publish(US_KEY, envelope(None, change(6)))
+    received = [await within(anext(events)) for _ in range(5)]
+    assert [event.data["pk"] for event in received] == [2, 3, 4, 5, 6]
+    assert [event.position for event in received] == [first.position + n for n in range(1, 6)]
+    await within(client.ping())  # answered after anything sent before it
+    assert every == [first, *received]
+    assert outcomes["changes.project.1.*"] == Resumed("changes.project.1.*", True, None, since)
+    # The other saw no event: it resumed from where its ack said the history stood.
+    other = outcomes["changes.project.2.*"]
+    assert other.recovered and other.since is not None and other.since.position < since.position
+    assert client.positions["changes.project.1.*"] == Mark(first.position + 5, first.epoch)
+
+
+async def test_a_new_history_is_reported_not_recovered_and_events_flow(
+    gateway: TestGateway, clients
+) -> None:
+    client = clients(gateway.url, token=make_token())
+    resumes = Resumes(client)
+    await within(client.connect())
+    await within(client.subscribe("changes.project.1.*"))
+    events = client.events()
+    gateway.publish(US_KEY, envelope(None, change(1)))
+    first = await within(anext(events))
+    gateway.new_history()
+    await gateway.restart()
+    resumed = await resumes.next()
+    assert resumed == Resumed(
+        "changes.project.1.*", False, "epoch", Mark(first.position, first.epoch)
+    )
+    now = client.positions["changes.project.1.*"]
+    assert now == Mark(-1, gateway.bus.epoch)
+    gateway.publish(US_KEY, envelope(None, change(2)))
+    second = await within(anext(events))
+    assert (second.data["pk"], second.position, second.epoch) == (2, 0, gateway.bus.epoch)
+
+
+async def test_a_history_that_no_longer_reaches_back_is_reported_too_old(clients) -> None:
+    gateway = TestGateway(bus=MemoryBus(history_size=2))
+    await gateway.start()
+    try:
+        client = clients(gateway.url, token=make_token())
+        resumes = Resumes(client)
+        await within(client.connect())
+        await within(client.subscribe("changes.project.1.*"))
+        events = client.events()
+        gateway.publish(US_KEY, envelope(None, change(1)))
+        await within(anext(events))
+        await gateway.stop()
+        for pk in (2, 3, 4):
+            gateway.publish(US_KEY, envelope(None, change(pk)))
+        await gateway.start()
+        resumed = await resumes.next()
+        assert (resumed.recovered, resumed.reason) == (False, "too_old")
+        # Live again, from where the history stands.
+        gateway.publish(US_KEY, envelope(None, change(5)))
+        assert (await within(anext(events))).data["pk"] == 5
+    finally:
+        await gateway.close()
+
+
+class ScriptedGateway:
+    """A WebSocket server whose frames the test writes: it sees each command and answers
+    it as an older or a resuming gateway would, in the order it chooses."""
+
+    def __init__(self) -> None:
+        self.connections: asyncio.Queue[tuple[ServerConnection, asyncio.Queue[dict]]] = (
+            asyncio.Queue()
+        )
+        self._server: Server | None = None
+
+    async def start(self) -> str:
+        self._server = await serve(self._handle, "127.0.0.1", 0)
+        return f"ws://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/events"
+
+    async def _handle(self, websocket: ServerConnection) -> None:
+        commands: asyncio.Queue[dict] = asyncio.Queue()
+        await self.connections.put((websocket, commands))
+        async for message in websocket:
+            commands.put_nowait(orjson.loads(message))
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[ScriptedGateway]:
+    gateway = ScriptedGateway()
+    yield gateway
+    await gateway.close()
+
+
+async def _subscribe_command(gateway: ScriptedGateway) -> tuple[ServerConnection, dict]:
+    websocket, commands = await within(gateway.connections.get())
+    command = await within(commands.get())
+    assert command["cmd"] == "subscribe", command
+    return websocket, command
+
+
+def _frame(**fields: Any) -> str:
+    return orjson.dumps(fields).decode()
+
+
+async def test_a_connection_lost_during_a_replay_resumes_from_the_last_event_replayed(
+    scripted: ScriptedGateway, clients
+) -> None:
+    client = clients(await scripted.start())
+    resumes = Resumes(client)
+    subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
+    connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
+    websocket, command = await _subscribe_command(scripted)
+    await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
+    await within(asyncio.gather(subscribed, connected))
+    await websocket.close()
+    websocket, command = await _subscribe_command(scripted)
+    assert command["since"] == {"position": 3, "epoch": "e1"}
+    resumed = {"recovered": True, "position": 9, "epoch": "e1"}
+    await websocket.send(_frame(cmd="ack", id=command["id"], **resumed))
+    await websocket.send(_frame(routing_key=US_KEY, data=change(5), position=5, epoch="e1"))
+    assert await resumes.next() == Resumed("changes.project.1.*", True, None, Mark(3, "e1"))
+    await websocket.close()
+    _, command = await _subscribe_command(scripted)
+    assert command["since"] == {"position": 5, "epoch": "e1"}
+
+
+async def test_an_older_gateway_is_subscribed_plainly_and_reported_not_recovered(
+    scripted: ScriptedGateway, clients
+) -> None:
+    client = clients(await scripted.start())
+    resumes = Resumes(client)
+    subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
+    connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
+    # One that numbers nothing: nothing to resume from.
+    websocket, command = await _subscribe_command(scripted)
+    await websocket.send(_frame(cmd="ack", id=command["id"]))
+    await within(asyncio.gather(subscribed, connected))
+    await websocket.send(_frame(routing_key=US_KEY, data=change(1)))
+    await websocket.close()
+    websocket, command = await _subscribe_command(scripted)
+    assert "since" not in command
+    await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
+    assert await resumes.next() == Resumed("changes.project.1.*", False, "no position", None)
+    # One that ignores since: it says nothing of what was missed.
+    await websocket.close()
+    websocket, command = await _subscribe_command(scripted)
+    assert command["since"] == {"position": 3, "epoch": "e1"}
+    await websocket.send(_frame(cmd="ack", id=command["id"]))
+    assert await resumes.next() == Resumed(
+        "changes.project.1.*", False, "unsupported", Mark(3, "e1")
+    )

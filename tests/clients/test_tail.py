@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 import orjson
+import pytest
 
 from taiga_events.clients import tail
 from taiga_events.clients.client import parse_event
@@ -68,8 +69,12 @@ async def test_tail_prints_each_event_on_a_readable_line(stack: Stack, capsys) -
         rf"{key}  delete userstories\.userstory pk={pk}  \(session bob-tab\)",
     ]
     assert len(lines) == 3, lines
+    positions = []
     for line, pattern in zip(lines, expected, strict=True):
-        assert re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{3}}  {pattern}", line), line
+        found = re.fullmatch(rf"\d\d:\d\d:\d\d\.\d{{3}}  {pattern}  @(\d+)", line)
+        assert found, line
+        positions.append(int(found.group(1)))
+    assert positions == sorted(set(positions)), positions
 
 
 @MEMORY_ONLY
@@ -161,6 +166,9 @@ def test_readable_lines_of_every_family() -> None:
     assert line({"routing_key": "new.family", "data": {"a": 1}}) == (
         '10:30:00.123  new.family  {"a":1}'
     )
+    # Its position, to resume after it with --since.
+    numbered = {"routing_key": "notifications", "data": {"title": "T"}, "position": 42}
+    assert line({**numbered, "epoch": "e"}) == "10:30:00.123  notifications  T  @42"
 
 
 async def test_tail_says_when_it_reconnects_and_goes_on(gateway: TestGateway, capsys) -> None:
@@ -172,4 +180,58 @@ async def test_tail_says_when_it_reconnects_and_goes_on(gateway: TestGateway, ca
         gateway.publish("notifications", {"session_id": None, "data": {"title": "Back"}})
         assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
     assert "taiga-events tail: not connected (connection_lost: " in stderr.getvalue()
-    assert capsys.readouterr().out.endswith("  notifications  Back\n")
+    assert capsys.readouterr().out.endswith("  notifications  Back  @0\n")
+
+
+def notice(gateway: TestGateway, title: str) -> None:
+    gateway.publish("notifications", {"session_id": None, "data": {"title": title}})
+
+
+async def test_tail_since_prints_what_came_after_that_position_then_live(
+    gateway: TestGateway, capsys
+) -> None:
+    for title in ("Zero", "One", "Two"):
+        notice(gateway, title)
+    token = ["--url", gateway.url, "--token", make_token()]
+    # The epoch as printed, or the gateway's own when only a position is given.
+    epoch = ["--epoch", gateway.bus.epoch]
+    runs = [
+        (["--since", "0", *epoch], "Live", ["One  @1", "Two  @2", "Live  @3"]),
+        (["--since", "2"], "Again", ["Live  @3", "Again  @4"]),
+    ]
+    for since, live, printed in runs:
+        argv = ["notifications", *token, *since, "--count", str(len(printed))]
+        async with tailing(argv) as (task, stderr):
+            notice(gateway, live)
+            assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
+        resumed = f"taiga-events tail: resumed notifications after position {since[1]}\n"
+        assert resumed in stderr.getvalue()
+        assert f"(history {gateway.bus.epoch})" in stderr.getvalue()
+        lines = capsys.readouterr().out.splitlines()
+        assert [line.split("  ", 1)[1] for line in lines] == [
+            f"notifications  {line}" for line in printed
+        ]
+
+
+async def test_tail_since_that_cannot_be_resumed_says_why_and_goes_on_live(
+    gateway: TestGateway, capsys
+) -> None:
+    notice(gateway, "Before")
+    argv = ["notifications", "--url", gateway.url, "--token", make_token(), "--count", "1"]
+    async with tailing([*argv, "--since", "0", "--epoch", "another"]) as (task, stderr):
+        notice(gateway, "Live")
+        assert await asyncio.wait_for(task, WAIT_SECONDS) == 0
+    assert (
+        "taiga-events tail: events of notifications after position 0 may be missing: "
+        "the position belongs to another history (the broker's was made again); following live\n"
+    ) in stderr.getvalue()
+    assert capsys.readouterr().out.endswith("  notifications  Live  @1\n")
+
+
+async def test_tail_refuses_an_epoch_without_a_position_and_a_position_below_minus_one() -> None:
+    with contextlib.redirect_stderr(io.StringIO()) as stderr:
+        assert await tail.run(parse(tail, ["notifications", "--epoch", "e"])) == 2
+    assert stderr.getvalue() == "taiga-events tail: --epoch needs --since\n"
+    with contextlib.redirect_stderr(io.StringIO()) as stderr, pytest.raises(SystemExit):
+        parse(tail, ["notifications", "--since", "-2"])
+    assert "'-2' is not a position (an integer from -1 on)" in stderr.getvalue()

@@ -34,6 +34,7 @@ async function newGateway() {
     stop: () => control(`/gateways/${id}/stop`),
     start: () => control(`/gateways/${id}/start`),
     restart: () => control(`/gateways/${id}/restart`),
+    newHistory: () => control(`/gateways/${id}/new-history`),
     silence: () => control(`/gateways/${id}/silence`),
   };
   cleanups.push(() => control(`/gateways/${id}/close`));
@@ -314,6 +315,75 @@ describe('against a live gateway', { skip: !CONTROL && 'run by tests/clients/tes
     await gateway.publish(US_KEY, client.sessionId, change(8));
     const events = await received.until(2);
     assert.deepEqual(events.map(({ data }) => data.type), ['mentioned', 'change']);
+  });
+
+  test('after a restart it resumes: each event missed comes once, in order', TIMEOUT, async () => {
+    const gateway = await newGateway();
+    const client = newClient({ url: gateway.url, token: TOKEN });
+    const received = collect(client, '#');
+    const resumes = [];
+    const resumed = new Promise((resolve) => {
+      client.onResume((outcome) => resolve(resumes.push(outcome)));
+    });
+    await client.connect();
+    await client.subscribe('changes.project.1.*');
+    await client.subscribe('changes.project.2.*');
+    await gateway.publish(US_KEY, null, change(1));
+    const [first] = await received.until(1);
+    const since = { position: first.position, epoch: first.epoch };
+    assert.deepEqual(client.positions['changes.project.1.*'], since);
+    await gateway.stop();
+    // Published while no gateway runs: the broker's history keeps them.
+    for (const pk of [2, 3, 4]) await gateway.publish(US_KEY, null, change(pk));
+    await gateway.publish('changes.project.2.tasks.task', null, change(5));
+    await gateway.start();
+    await resumed;
+    await gateway.publish(US_KEY, null, change(6));
+    const events = await received.until(6);
+    assert.deepEqual(events.map(({ data }) => data.pk), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      events.map(({ position }) => position),
+      [0, 1, 2, 3, 4, 5].map((step) => first.position + step),
+    );
+    await client.ping(); // nothing else came first
+    assert.equal(received.events.length, 6);
+    const byPattern = Object.fromEntries(resumes.map((outcome) => [outcome.routingKey, outcome]));
+    assert.deepEqual(byPattern['changes.project.1.*'], {
+      routingKey: 'changes.project.1.*',
+      recovered: true,
+      reason: null,
+      since,
+    });
+    // The other saw no event: it resumed from where its ack said the history stood.
+    assert.equal(byPattern['changes.project.2.*'].recovered, true);
+    assert.ok(byPattern['changes.project.2.*'].since.position < first.position);
+    const last = { position: first.position + 5, epoch: first.epoch };
+    assert.deepEqual(client.positions['changes.project.1.*'], last);
+  });
+
+  test('a history that cannot be resumed is reported with its reason; events flow', TIMEOUT, async () => {
+    const gateway = await newGateway();
+    const client = newClient({ url: gateway.url, token: TOKEN });
+    const received = collect(client, '#');
+    const resumed = new Promise((resolve) => client.onResume(resolve));
+    await client.connect();
+    await client.subscribe('changes.project.1.*');
+    await gateway.publish(US_KEY, null, change(1));
+    const [first] = await received.until(1);
+    await gateway.newHistory();
+    await gateway.restart();
+    const outcome = await resumed;
+    assert.deepEqual(outcome, {
+      routingKey: 'changes.project.1.*',
+      recovered: false,
+      reason: 'epoch',
+      since: { position: first.position, epoch: first.epoch },
+    });
+    const now = client.positions['changes.project.1.*'];
+    assert.notEqual(now.epoch, first.epoch);
+    await gateway.publish(US_KEY, null, change(2));
+    const [, second] = await received.until(2);
+    assert.deepEqual([second.data.pk, second.epoch], [2, now.epoch]);
   });
 
   test('reconnection delays lie within [0, min(cap, base·2^attempt))', TIMEOUT, async () => {

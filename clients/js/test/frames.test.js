@@ -18,16 +18,54 @@ test('event frames keep the routing key, session id, data and unknown fields', (
   assert.equal(event.frame.event_id, 'later-versions-may-add-this');
 });
 
-test('a missing session id or data is tolerated', () => {
+test('a missing session id, data or position is tolerated', () => {
   const { event } = parseFrame('{"routing_key":"notifications","session_id":null}');
   assert.equal(event.sessionId, null);
   assert.deepEqual(event.data, {});
+  assert.deepEqual([event.position, event.epoch], [null, null]);
+});
+
+test('an event names its position in its history, both or neither', () => {
+  const event = (fields) =>
+    parseFrame(JSON.stringify({ routing_key: 'notifications', ...fields })).event;
+  const { position, epoch } = event({ position: 42, epoch: 'e1' });
+  assert.deepEqual([position, epoch], [42, 'e1']);
+  const halves = [
+    { position: 42 },
+    { epoch: 'e1' },
+    { position: '42', epoch: 'e1' },
+    { position: 1.5, epoch: 'e1' },
+    { position: 4, epoch: '' },
+  ];
+  for (const fields of halves) {
+    const parsed = event(fields);
+    assert.deepEqual([parsed.position, parsed.epoch], [null, null], JSON.stringify(fields));
+  }
 });
 
 test('replies: pong, ack and error with their ids and codes', () => {
   assert.deepEqual(parseFrame('{"cmd":"pong"}'), { kind: 'pong', id: null });
   assert.deepEqual(parseFrame('{"cmd":"pong","id":3}'), { kind: 'pong', id: 3 });
-  assert.deepEqual(parseFrame('{"cmd":"ack","id":"a","later":1}'), { kind: 'ack', id: 'a' });
+  const plain = { position: null, epoch: null, recovered: null, reason: null };
+  assert.deepEqual(parseFrame('{"cmd":"ack","id":"a","later":1}'), {
+    kind: 'ack',
+    id: 'a',
+    ...plain,
+  });
+  assert.deepEqual(parseFrame('{"cmd":"ack","id":5,"recovered":true,"position":-1,"epoch":"e"}'), {
+    kind: 'ack',
+    id: 5,
+    position: -1,
+    epoch: 'e',
+    recovered: true,
+    reason: null,
+  });
+  const refused = { recovered: false, reason: 'too_old', position: 9, epoch: 'e' };
+  assert.deepEqual(parseFrame(JSON.stringify({ cmd: 'ack', id: 6, ...refused })), {
+    kind: 'ack',
+    id: 6,
+    ...refused,
+  });
   assert.deepEqual(
     parseFrame('{"cmd":"error","id":4,"code":"forbidden","message":"no"}'),
     { kind: 'error', id: 4, code: 'forbidden', message: 'no', routingKey: null },

@@ -65,3 +65,16 @@ test('changes.project.{id}.* means every change of that project, as the gateway 
   }
   assert.ok(!patternMatcher('changes.project.*')('changes.project.5.tasks.task'));
 });
+
+test('changes.project.{id}.{app} also receives five-word keys, as the gateway reads it', () => {
+  const app = 'changes.project.5.userstories';
+  assert.equal(normalizePattern(app), 'changes.project.5.userstories.#');
+  const stories = patternMatcher(app);
+  assert.ok(stories(KEY));
+  assert.ok(stories('changes.project.5.userstories'));
+  assert.ok(!stories('changes.project.5.tasks.task'));
+  assert.ok(!stories('changes.project.6.userstories.userstory'));
+  for (const pattern of ['changes.project.x.userstories', KEY]) {
+    assert.equal(normalizePattern(pattern), pattern);
+  }
+});

@@ -4,8 +4,11 @@
  *
  * One session id for the page: every events client it makes (one per signed-in user) and
  * every API request carry it, so the page's own changes come back neither from the gateway
- * nor from the client. Whenever the events were not live (before the first connection,
- * while reconnecting), what the page shows is fetched again once they are.
+ * nor from the client. What was loaded before the events were live (before the first
+ * connection) is fetched again once they are. After a reconnection the client resumes each
+ * subscription where it stopped, and the events missed meanwhile are applied like live
+ * ones; only a subscription the gateway could not resume (`recovered: false`) has what
+ * depends on it fetched again.
  *
  * @module app
  */
@@ -47,7 +50,7 @@ let user = null;
 let projects = [];
 /** @type {string | null} The project subscription of `events`. */
 let projectPattern = null;
-// Whether the board may lack changes: loaded while the events were not live.
+// Whether the page may lack changes: loaded while its subscriptions were not live yet.
 let missedEvents = true;
 
 const api = new Api(config.apiUrl, () => events.headers());
@@ -201,8 +204,12 @@ function startEvents() {
   });
   events = client;
   projectPattern = null;
+  missedEvents = true; // its subscriptions are new: what is loaded before they are live
   client.onState((change) => {
     if (client === events) connectionChanged(change);
+  });
+  client.onResume((resumed) => {
+    if (client === events && !resumed.recovered) lostEvents(resumed);
   });
   client.onFrame((frame) => log.add(frame, sessionId));
   client.onError((error) => report(error));
@@ -242,16 +249,24 @@ function connectionChanged({ state, attempt, delay, error }) {
   }
   indicator.querySelector('.connection-text').textContent = text;
   indicator.title = error ? `${config.eventsUrl}: ${error.message}` : config.eventsUrl;
-  if (state !== 'open') {
-    missedEvents = true;
-    return;
-  }
-  if (missedEvents) {
-    // Live again after a gap: fetch what is shown, since events were missed meanwhile.
+  if (state === 'open' && missedEvents) {
+    // Live now: fetch what was loaded before, since events may have been missed meanwhile.
     missedEvents = false;
     board.refresh();
     if (user) notifications.load();
   }
+}
+
+/**
+ * A subscription resumed after a reconnection without the events missed meanwhile: fetch
+ * again what it keeps up to date (live notifications and system messages are only shown
+ * as they come, so there is nothing to fetch for those).
+ *
+ * @param {import('../taiga-events/taiga-events.js').Resumed} resumed
+ */
+function lostEvents({ routingKey }) {
+  if (routingKey === projectPattern) board.refresh();
+  else if (user && routingKey === `web_notifications.${user.id}`) notifications.load();
 }
 
 // Projects and links -------------------------------------------------------------------
