@@ -32,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,7 +40,7 @@ from pathlib import Path
 import aio_pika
 import orjson
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -72,7 +73,8 @@ class Gateway:
             "AUTHORIZATION": "off",
             "EVENTS_WORKERS": "1",
             "STREAM_NAME": stream_name,
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": "INFO",
+            "LOG_FORMAT": "text",
         }
         self.process: subprocess.Popen | None = None
 
@@ -90,8 +92,15 @@ class Gateway:
         )
         for line in self.process.stderr:
             if "listening on" in line:
+                # Keep reading what it logs, or it would block once the pipe is full.
+                threading.Thread(target=self._drain, daemon=True).start()
                 return
         raise RuntimeError("the gateway did not start")
+
+    def _drain(self) -> None:
+        for line in self.process.stderr:
+            if os.environ.get("RECOVERY_DEBUG"):
+                print(line, end="", file=sys.stderr)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -159,8 +168,8 @@ class Client:
             except ConnectionClosed as closed:
                 if closed.rcvd is not None:
                     self.closed_by_gateway += 1
-            except OSError:
-                pass
+            except (OSError, InvalidHandshake):
+                pass  # not up (again) yet
             attempt += 1
             await asyncio.sleep(0.2 + random.random() * 0.5)
 
@@ -237,12 +246,12 @@ async def scenario(args: argparse.Namespace) -> dict:
     repeated = [len(c.received) - len({seq for seq, _ in c.received}) for c in clients]
     # Delivery back: the first event a client got, published after the fault ended.
     after = [seq for seq, when in publisher.published if when >= fault_ended]
-    back = [
-        min((when for seq, when in c.received if seq >= after[0]), default=None) - fault_ended
+    firsts = [
+        min((when for seq, when in c.received if seq >= after[0]), default=None)
         for c in clients
         if after
     ]
-    back = [b for b in back if b is not None]
+    back = [first - fault_ended for first in firsts if first is not None]
     resumes = [r for c in clients for r in c.resumes]
     return {
         "scenario": args.scenario,

@@ -64,6 +64,8 @@ class Gateway:
         self.hub = Hub()
         self.delivered_ids = RecentIds()
         self.history = Window(limits.history_size)
+        # Reads of older events under way, by the position they start after.
+        self._backfills: dict[int, asyncio.Future[None]] = {}
         # Where events older than the window are read back from (set by the app).
         self.broker: Broker | None = None
         # WebSocket connection → its state.
@@ -240,24 +242,18 @@ class Gateway:
         subscription = Subscription(grant, command.routing_key, command.self_notification, patterns)
         reply: dict[str, Any] = {}  # what the ack says besides its id
         missed: list[Past] = []
-        if command.since is not None:
-            found = await self._missed(command.since)
-            if isinstance(found, str):
-                reply.update(recovered=False, reason=found)
-            else:
-                missed = found
-                reply["recovered"] = True
+        unrecoverable = None if command.since is None else await self._missed(command.since)
         if client.closed:
             return
         # From here to the end nothing awaits: the replay ends where live delivery begins.
         history = self.history
-        if command.since is not None and reply["recovered"]:
-            newest = missed[-1].position if missed else command.since.position
-            missed += history.after(newest) or []
-            missed = self._to_replay(client, subscription, missed)
-            if len(missed) > self.limits.replay_limit:
-                reply.update(recovered=False, reason=Outcome.LIMIT)
-                missed = []
+        if command.since is not None:
+            after = None if unrecoverable else history.after(command.since.position)
+            if after is None:
+                reply.update(recovered=False, reason=unrecoverable or Outcome.TOO_OLD)
+            else:
+                missed = self._to_replay(client, subscription, after)
+                reply["recovered"] = True
         # Replayed or live, it has sent everything after the point it resumed from.
         resumed = command.since is not None and reply["recovered"]
         subscription.since = command.since.position if resumed else history.head
@@ -271,9 +267,10 @@ class Gateway:
             self.send(client, protocol.event_frame(past.routing_key, past.envelope))
         self.metrics.replayed += len(missed)
 
-    async def _missed(self, since: protocol.Since) -> list[Past] | str:
-        """The events after ``since`` the gateway can get, from its window or further back
-        from the broker; or why it cannot (an ``Outcome``)."""
+    async def _missed(self, since: protocol.Since) -> str | None:
+        """Make sure the window holds every event after ``since``, reading older ones back
+        from the broker if needed; returns why it cannot (an ``Outcome``), or None. The
+        events themselves are taken from the window when the subscription is made."""
         history = self.history
         if history.epoch is None or history.head is None:
             return Outcome.UNKNOWN
@@ -281,20 +278,43 @@ class Gateway:
             return Outcome.EPOCH
         if since.position > history.head:
             return Outcome.FUTURE
-        if history.after(since.position) is not None:
-            return []  # the window holds them all: taken when the subscription is made
-        found = None
-        if self.broker is not None:
-            found = await self.broker.read_back(since.position, self.limits.replay_limit)
-        if found is None:
-            return Outcome.TOO_OLD
-        if len(found) > self.limits.replay_limit:
+        if history.head - since.position > self.limits.replay_limit:
             return Outcome.LIMIT
-        # What the broker gave must meet the window, which may have moved on meanwhile.
-        newest = found[-1].position if found else since.position
-        if history.epoch != since.epoch or history.after(newest) is None:
-            return Outcome.TOO_OLD
-        return found
+        if history.after(since.position) is None:
+            await self._backfill(since.position)
+            if history.epoch != since.epoch or history.after(since.position) is None:
+                return Outcome.TOO_OLD
+        return None
+
+    async def _backfill(self, after: int) -> None:
+        """Read the events from ``after`` to where the window begins back from the broker
+        into the window. Resumes that need the same or less share one read: after a
+        gateway restart every client comes back at once, from about the same place."""
+        for started, reading in list(self._backfills.items()):
+            if started <= after:
+                await asyncio.shield(reading)
+                return
+        reading = asyncio.ensure_future(self._read_back(after))
+        self._backfills[after] = reading
+        try:
+            await asyncio.shield(reading)
+        finally:
+            if self._backfills.get(after) is reading:
+                del self._backfills[after]
+
+    async def _read_back(self, after: int) -> None:
+        history = self.history
+        if self.broker is None:
+            return
+        epoch = history.epoch
+        until = history.first - 1 if history.first is not None else history.head
+        try:
+            found = await self.broker.read_back(after, self.limits.replay_limit, until=until)
+        except Exception as exc:
+            logger.warning("could not read events back from the broker: %s", exc)
+            return
+        if found and history.epoch == epoch:
+            history.prepend(found)
 
     def _to_replay(
         self, client: ClientState, subscription: Subscription, missed: list[Past]

@@ -8,8 +8,7 @@ means nothing here.
 
 ``Window`` keeps the last ``size`` events. It can answer "everything after position p"
 when it holds the event right after p, or when p is its newest position; further back the
-broker's own history must be read (``Broker.read_back``), and resuming joins that read to
-the window (``Resume``).
+broker's own history is read (``Broker.read_back``) and put in front of it (``prepend``).
 
 Costs: appending is O(1); finding where to resume is a bisection; memory is bounded by
 ``size`` events (the envelopes the gateway decoded anyway).
@@ -73,6 +72,18 @@ class Window:
             self._positions.popleft()
         if self.head is None or past.position > self.head:
             self.head = past.position
+        return True
+
+    def prepend(self, older: list[Past]) -> bool:
+        """Put events read back from the broker before the oldest held (or, in an empty
+        window, up to the head), if they lead up to it without a gap; those already held
+        are left out. They may take the window past ``size`` until newer ones come."""
+        end = self._positions[0] - 1 if self._positions else self.head
+        older = [past for past in older if end is None or past.position <= end]
+        if not older or end is None or older[-1].position != end:
+            return False
+        self._events.extendleft(reversed(older))
+        self._positions.extendleft(past.position for past in reversed(older))
         return True
 
     @property

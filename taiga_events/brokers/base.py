@@ -69,9 +69,12 @@ class Broker(abc.ABC):
         """Connect and call ``deliver(routing_key, envelope, received_at)`` for every event,
         and ``history(epoch, head)`` whenever the link to a numbered history is made."""
 
-    async def read_back(self, after: int, limit: int) -> list[Past] | None:
+    async def read_back(
+        self, after: int, limit: int, until: int | None = None
+    ) -> list[Past] | None:
         """Up to ``limit + 1`` events after position ``after`` from the broker's own history,
-        oldest first; None if it does not reach back that far (or keeps none)."""
+        oldest first, reading no further than ``until`` if given (where the caller's own
+        window begins); None if it does not reach back that far (or keeps none)."""
         return None
 
     @abc.abstractmethod

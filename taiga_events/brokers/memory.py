@@ -106,7 +106,9 @@ class MemoryBroker(Broker):
             history(epoch, self._source.head)
         self.connected = True
 
-    async def read_back(self, after: int, limit: int) -> list[Past] | None:
+    async def read_back(
+        self, after: int, limit: int, until: int | None = None
+    ) -> list[Past] | None:
         messages = self._source.after(after)
         if messages is None:
             return None

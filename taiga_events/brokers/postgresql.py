@@ -65,7 +65,9 @@ class PostgresBroker(SupervisedBroker):
             async for notification in link.notifies():
                 self._handle(deliver, notification.payload, time.perf_counter())
 
-    async def read_back(self, after: int, limit: int) -> list[Past] | None:
+    async def read_back(
+        self, after: int, limit: int, until: int | None = None
+    ) -> list[Past] | None:
         async with await psycopg.AsyncConnection.connect(autocommit=True, **self._options) as link:
             head = await _value(link, pg_history.HEAD)
             rows = await _rows(link, pg_history.AFTER, after, limit + 1)

@@ -45,6 +45,7 @@ QUEUE_MAX_BYTES = 64 * 1024 * 1024
 # Messages of the stream in flight to the gateway before it acknowledges them.
 PREFETCH = 1_000
 READ_BACK_TIMEOUT = 10.0
+FIRST_CHUNK_WAIT = 1.0
 
 
 class LinkLost(ConnectionError):
@@ -77,6 +78,7 @@ class RabbitMQBroker(SupervisedBroker):
         # The stream's history followed, and the newest offset delivered from it.
         self._epoch: str | None = None
         self._delivered: int | None = None
+        self._reading = asyncio.Lock()
 
     async def consume(self, deliver: Deliver, ready: Callable[[], None]) -> None:
         connection = await aio_pika.connect(
@@ -168,17 +170,39 @@ class RabbitMQBroker(SupervisedBroker):
                 deliver, message.routing_key or "", message.body, received_at, offset, epoch
             )
 
-        start: int | str = "last" if self._delivered is None else self._delivered + 1
+        starting = self._delivered is None
+        start: int | str = "last" if starting else self._delivered + 1
         await underlay.basic_consume(
             self.stream.name, on_message, arguments={"x-stream-offset": start}
         )
+        if starting:
+            # The stream's last chunk tells where the history stands: before taking
+            # clients, wait for it (briefly: an empty stream sends nothing).
+            deadline = loop.time() + FIRST_CHUNK_WAIT
+            while self._delivered is None and loop.time() < deadline:
+                await asyncio.sleep(0.01)
 
-    async def read_back(self, after: int, limit: int) -> list[Past] | None:
-        connection, epoch, until = self._connection, self._epoch, self._delivered
+    async def read_back(
+        self, after: int, limit: int, until: int | None = None
+    ) -> list[Past] | None:
+        connection, epoch = self._connection, self._epoch
+        if until is None:
+            until = self._delivered
         if connection is None or self.stream is None or until is None:
             return None
         if after >= until:
             return []
+        async with self._reading:  # opening channels at once upsets the AMQP client
+            return await self._read(connection, epoch, after, limit, until)
+
+    async def _read(
+        self,
+        connection: aio_pika.abc.AbstractConnection,
+        epoch: str | None,
+        after: int,
+        limit: int,
+        until: int,
+    ) -> list[Past] | None:
         channel = await connection.channel()
         try:
             underlay = await channel.get_underlay_channel()

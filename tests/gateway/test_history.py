@@ -65,3 +65,14 @@ def test_after_is_exact_whenever_it_answers(size: int, count: int, position: int
         assert count - size > position + 1  # only when the window lost some of them
     else:
         assert [past.position for past in found] == expected
+
+
+def test_events_read_back_go_in_front_when_they_lead_up_to_the_window() -> None:
+    window = _filled(10, range(5, 8))
+    assert not window.prepend([_past(2), _past(3)])  # a gap: 4 is missing
+    assert window.prepend([_past(3), _past(4), _past(5)])  # 5 is held already
+    assert [past.position for past in window.after(2)] == [3, 4, 5, 6, 7]
+    empty = Window()
+    empty.start("e", 4)
+    assert empty.prepend([_past(3), _past(4), _past(5)])  # up to the head
+    assert [past.position for past in empty.after(2)] == [3, 4]
