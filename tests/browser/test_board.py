@@ -216,6 +216,8 @@ async def test_the_board_recovers_from_a_gateway_restart(
     await stack.gateway.start()
     await expect(indicator).to_have_attribute("data-state", "open")
     await expect(indicator).to_have_text("live")
+    # It came back with the permission claims it had: nothing for the backend to answer.
+    assert stack.gateway.metrics.permission_claims == {"accepted": 1}
     await expect(card(page, "Made while the gateway was down")).to_be_visible()
     # And live again.
     await create_story(stack, bob, "Made after it came back")
