@@ -7,42 +7,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-import jwt
 import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.gateway.conftest import (
-    SECRET,
-    VIEW_ALL,
-    Client,
-    GatewayUnderTest,
-    make_token,
-)
+from tests.gateway.conftest import VIEW_ALL, Client, GatewayUnderTest, make_claims, make_token
 
 US = "changes.project.5.userstories.userstory"
 TASK = "changes.project.5.tasks.task"
-
-
-def make_claims(
-    user_id: int,
-    grants: dict[int, frozenset[str]],
-    *,
-    superuser: bool = False,
-    secret: str = SECRET,
-    **claims: object,
-) -> str:
-    """Permission claims as the backend issues them (``GET /events/permissions``)."""
-    payload = {
-        "token_type": "events_permissions",
-        "exp": int(time.time()) + 300,
-        "iat": int(time.time()),
-        "user_id": user_id,
-        "projects": {str(project): sorted(names) for project, names in grants.items()},
-        "superuser": superuser,
-    }
-    payload.update(claims)
-    return jwt.encode(payload, secret, algorithm="HS256")
 
 
 async def auth(client: Client, user_id: int, permissions: str) -> dict:
