@@ -89,20 +89,37 @@ def make_members(prefix: str, count: int) -> tuple[int, list[str]]:
     return project.pk, [issue_access_token(user) for user in users]
 
 
+def get(url: str, token: str) -> dict[str, Any]:
+    request = urllib.request.Request(url)
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return orjson.loads(response.read())
+
+
 def fetch_claims(api: str, project_id: int, tokens: list[str]) -> tuple[list[str], float]:
     """Each user's permission claims for the project, from the backend: and how long that
     took (what clients spread over the claims' lifetime in steady use)."""
-
-    def fetch(token: str) -> str:
-        request = urllib.request.Request(f"{api}/events/permissions?projects={project_id}")
-        request.add_header("Authorization", f"Bearer {token}")
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return orjson.loads(response.read())["token"]
-
+    url = f"{api}/events/permissions?projects={project_id}"
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        claims = list(pool.map(fetch, tokens))
+        claims = list(pool.map(lambda token: get(url, token)["token"], tokens))
     return claims, time.perf_counter() - started
+
+
+def request_costs(api: str, project_id: int, tokens: list[str]) -> dict[str, list[float]]:
+    """Milliseconds per request, one at a time, of what the gateway asks about a user
+    without claims and of what a client asks for claims (the steady load of each)."""
+    paths = {
+        "GET /projects/{id}": f"/projects/{project_id}",
+        "GET /events/permissions?projects={id}": f"/events/permissions?projects={project_id}",
+    }
+    costs: dict[str, list[float]] = {name: [] for name in paths}
+    for token in tokens:
+        for name, path in paths.items():
+            started = time.perf_counter()
+            get(api + path, token)
+            costs[name].append((time.perf_counter() - started) * 1000)
+    return costs
 
 
 async def client(
@@ -202,13 +219,16 @@ def main() -> None:
                     + (f"; claims fetched in {fetching:.1f} s" if fetching else ""),
                     flush=True,
                 )
+        costs = request_costs(api, project_id, tokens[:200])
     finally:
         process.terminate()
         process.wait(timeout=60)
-    report(args, results)
+    report(args, results, costs)
 
 
-def report(args: argparse.Namespace, results: dict[str, list[dict]]) -> None:
+def report(
+    args: argparse.Namespace, results: dict[str, list[dict]], costs: dict[str, list[float]]
+) -> None:
     lines = [
         "| way | round | all acknowledged after | failed | error frames |",
         "|---|---|---|---|---|",
@@ -234,7 +254,12 @@ def report(args: argparse.Namespace, results: dict[str, list[dict]]) -> None:
         f"with claims than without (median of the rounds' ratios; "
         f"{', '.join(f'{r:.1f}' for r in ratio)}). Fetching the {args.clients} users' claims "
         f"from the backend beforehand took {', '.join(f'{f:.1f}' for f in fetching)} s "
-        "(8 at a time)."
+        "(8 at a time). One request at a time, for 200 of the users: "
+        + "; ".join(
+            f"`{name}` p50 {percentile(ms, 50):.1f} / p99 {percentile(ms, 99):.1f} ms"
+            for name, ms in costs.items()
+        )
+        + "."
     )
     print(text)
     if args.write:
