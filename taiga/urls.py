@@ -5,7 +5,7 @@ from rest_framework.renderers import JSONOpenAPIRenderer
 from rest_framework.routers import SimpleRouter
 from rest_framework.schemas import get_schema_view
 
-from taiga.auth.api import LoginView
+from taiga.auth.api import EventsPermissionsView, LoginView
 from taiga.projects import api as projects
 from taiga.projects.epics.api import EpicRelatedUserStoryViewSet, EpicViewSet
 from taiga.projects.issues.api import IssueViewSet
@@ -55,6 +55,7 @@ schema_view = get_schema_view(
 api_urls = [
     re_path(r"^auth/?$", LoginView.as_view(), name="auth-login"),
     re_path(r"^users/me/?$", MeView.as_view(), name="users-me"),
+    re_path(r"^events/permissions/?$", EventsPermissionsView.as_view(), name="events-permissions"),
     re_path(r"^schema/?$", schema_view, name="openapi-schema"),
     *router.urls,
 ]

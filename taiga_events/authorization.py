@@ -14,6 +14,7 @@ Deciding a subscription takes two steps, with the backend asked in between:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .routing import intersect, normalize_pattern
@@ -57,6 +58,14 @@ class Grant:
     scope: Scope = None
     # False with AUTHORIZATION=off: the pattern is delivered as it is.
     enforced: bool = True
+
+
+def claimed_answers(
+    projects: Mapping[int, frozenset[str]], superuser: bool
+) -> dict[Scope, frozenset[str]]:
+    """The permissions of each scope that permission claims state, as the backend's API
+    would answer them: a project's permissions, and ALL_PROJECTS's for a superuser."""
+    return {**projects, ALL_PROJECTS: frozenset({SUPERUSER}) if superuser else frozenset()}
 
 
 def canonical(pattern: str, user_id: int | None) -> str:

@@ -9,7 +9,11 @@ Subscriptions are authorized when they are made, and indexed by the patterns the
 actually receive, so a message is matched, encoded and framed once and queued for its
 recipients with no per-recipient decision; the writer (``writer``) sends each connection
 what was queued for it in one write per loop iteration. The permissions behind each live
-subscription are asked of the backend again whenever their cache time runs out.
+subscription are asked of the backend again whenever the answer they rest on runs out,
+a little earlier for some than for others, so that users authorized together are not all
+asked again together. Permission claims that a client sends with ``auth`` (signed by the
+backend) are answers given in advance: a reconnecting crowd is authorized without a
+backend request each.
 """
 
 from __future__ import annotations
@@ -18,10 +22,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from random import random
 from typing import Any
 
 from . import protocol
-from .authorization import Forbidden, Scope, allowed_patterns, canonical, classify
+from .authorization import (
+    Forbidden,
+    Scope,
+    allowed_patterns,
+    canonical,
+    claimed_answers,
+    classify,
+)
 from .brokers.base import Broker
 from .client_state import ClientState, Subscription
 from .history import Outcome, Past, Window
@@ -39,6 +51,8 @@ logger = logging.getLogger(__name__)
 
 # How soon a re-check the backend could not answer is tried again (at most).
 RETRY_SECONDS = 5.0
+# Re-checks come due up to this fraction of their delay early, at random.
+RECHECK_JITTER = 0.1
 
 Key = tuple[int | None, Scope]
 DEFAULT_LIMITS = Limits()
@@ -206,6 +220,30 @@ class Gateway:
         client.token_expires_at = identity.expires_at
         client.session_id = command.session_id
         self._sync(client)
+        if command.permissions is not None and self.enforced:
+            self._claim(client, command.permissions)
+
+    def _claim(self, client: ClientState, token: str) -> None:
+        """Keep the permissions the backend signed for the connection's user as answers
+        (until they expire, at most the cache time) and apply them to the subscriptions that
+        depend on them. Claims that cannot be used are reported; the backend is then asked,
+        as without them."""
+        try:
+            claims = self.verifier.verify_permissions(token)
+            if claims.user_id != client.user_id:
+                raise InvalidToken("they were issued to another user")
+        except InvalidToken as exc:
+            logger.info("permission claims refused: %s", exc)
+            self.metrics.permission_claims["refused"] += 1
+            self.metrics.error_frames[ErrorCode.INVALID_PERMISSIONS] += 1
+            message = f"permission claims refused ({exc}): permissions are asked of the backend"
+            self.send(client, protocol.error(ErrorCode.INVALID_PERMISSIONS, message))
+            return
+        self.metrics.permission_claims["accepted"] += 1
+        lifetime = claims.expires_at - time.time()
+        for scope, permissions in claimed_answers(claims.projects, claims.superuser).items():
+            if self.permissions.seed(claims.user_id, scope, permissions, lifetime):
+                self._refresh((claims.user_id, scope), permissions)
 
     async def _subscribe(self, client: ClientState, command: protocol.Subscribe) -> None:
         """Authorize and index the subscription, acknowledge it (with where the history
@@ -393,7 +431,8 @@ class Gateway:
         key = (client.user_id, scope)
         self._watchers.setdefault(key, set()).add(client)
         if key not in self._rechecks:
-            self._schedule(key, self.permissions.ttl)
+            # When the answer the subscription was authorized with runs out.
+            self._schedule(key, self.permissions.remaining(*key) or self.permissions.ttl)
 
     def _unwatch(self, client: ClientState, scope: Scope) -> None:
         key = (client.user_id, scope)
@@ -414,6 +453,7 @@ class Gateway:
 
     def _schedule(self, key: Key, delay: float) -> None:
         loop = asyncio.get_running_loop()
+        delay *= 1 - RECHECK_JITTER * random()
         self._rechecks[key] = loop.call_later(delay, self._recheck_due, key)
 
     def _recheck_due(self, key: Key) -> None:
@@ -445,6 +485,17 @@ class Gateway:
         if key in self._watchers and key not in self._rechecks:
             ttl = self.permissions.ttl
             self._schedule(key, ttl if permissions is not None else min(ttl, RETRY_SECONDS))
+
+    def _refresh(self, key: Key, permissions: frozenset[str]) -> None:
+        """A newer answer came in than the one a re-check is due for: apply it to whoever
+        depends on it, and re-check when it runs out instead."""
+        for client in list(self._watchers.get(key, ())):
+            self._apply(client, key[1], permissions)
+        if key in self._watchers:
+            recheck = self._rechecks.pop(key, None)
+            if recheck is not None:
+                recheck.cancel()
+            self._schedule(key, self.permissions.remaining(*key))
 
     def _apply(self, client: ClientState, scope: Scope, permissions: frozenset[str] | None) -> None:
         """Re-decide the client's subscriptions in ``scope``; None: the backend is away."""

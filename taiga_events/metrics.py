@@ -62,6 +62,8 @@ class Metrics:
         self.slow_client_closes = 0
         self.error_frames: Counter[str] = Counter()
         self.denials: Counter[str] = Counter()
+        # Permission claims sent with auth: "accepted" or "refused".
+        self.permission_claims: Counter[str] = Counter()
         self.latency = Histogram(LATENCY_BUCKETS)
 
 
@@ -125,6 +127,12 @@ class Collector:
             "Subscriptions refused, revoked or suspended, by error code.",
             "reason",
             metrics.denials,
+        )
+        yield _labelled(
+            "permission_claims",
+            "Permission claims sent with auth, accepted or refused.",
+            "outcome",
+            metrics.permission_claims,
         )
         yield _labelled(
             "error_frames", "Error frames sent to clients, by code.", "code", metrics.error_frames

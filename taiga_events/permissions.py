@@ -2,7 +2,8 @@
 
 The backend is the authority; asking it costs an HTTP round trip, so answers are kept for
 a configurable time and concurrent questions about the same user and scope share one ask.
-An answer that could not be had is an error, never an allow, and is not kept.
+An answer that could not be had is an error, never an allow, and is not kept. Answers the
+backend signed in advance (permission claims) are kept the same way, never for longer.
 """
 
 from __future__ import annotations
@@ -68,6 +69,26 @@ class PermissionCache:
             self._asking[key] = asking
         # Shielded: one asker giving up (its client went away) must not cancel the others'.
         return await asyncio.shield(asking)
+
+    def seed(
+        self, user_id: int | None, scope: Scope, permissions: frozenset[str], lifetime: float
+    ) -> bool:
+        """Keep an answer the backend gave in advance, for ``lifetime`` seconds (at most the
+        ttl), unless the one kept already lasts as long. Returns whether it was kept."""
+        key = (user_id, scope)
+        now = self._clock()
+        expiry = now + min(lifetime, self.ttl)
+        answer = self._answers.get(key)
+        if expiry <= now or (answer is not None and answer[0] >= expiry):
+            return False
+        self._sweep(now)
+        self._answers[key] = (expiry, permissions)
+        return True
+
+    def remaining(self, user_id: int | None, scope: Scope) -> float:
+        """Seconds until the kept answer about ``user_id`` in ``scope`` expires (0: none)."""
+        answer = self._answers.get((user_id, scope))
+        return 0.0 if answer is None else max(0.0, answer[0] - self._clock())
 
     async def _ask(self, key: Key, token: str | None) -> frozenset[str]:
         try:

@@ -26,6 +26,9 @@ class ErrorCode:
     UNKNOWN_COMMAND = "unknown_command"
     INVALID_ARGUMENT = "invalid_argument"
     AUTH_FAILED = "auth_failed"
+    # Sent unprompted after an accepted auth whose permission claims were not: the
+    # connection is authenticated and its subscriptions are checked with the backend.
+    INVALID_PERMISSIONS = "invalid_permissions"
     NOT_AUTHENTICATED = "not_authenticated"
     FORBIDDEN = "forbidden"
     NOT_SUBSCRIBED = "not_subscribed"
@@ -66,6 +69,8 @@ class Auth:
     token: str
     session_id: str | None
     id: Any = None
+    # Permission claims the backend signed for the user (``data.permissions``), if sent.
+    permissions: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +164,16 @@ def _parse_auth(message: dict, command_id: Any) -> Auth:
             f"'data.sessionId' must be a string of at most {MAX_SESSION_ID_LENGTH} characters",
             command_id,
         )
-    return Auth(token, session_id or None, command_id)
+    permissions = data.get("permissions")
+    if permissions is not None and (
+        not isinstance(permissions, str) or not permissions or len(permissions) > MAX_TOKEN_LENGTH
+    ):
+        raise ProtocolError(
+            ErrorCode.INVALID_ARGUMENT,
+            f"'data.permissions' must be a string of 1 to {MAX_TOKEN_LENGTH} characters",
+            command_id,
+        )
+    return Auth(token, session_id or None, command_id, permissions)
 
 
 def _routing_key(message: dict, command_id: Any) -> str:

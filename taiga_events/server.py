@@ -22,6 +22,11 @@ from .heap import HeapFreezer
 logger = logging.getLogger(__name__)
 
 PATHS = frozenset({"/events", "/"})
+# Connections the kernel keeps waiting to be accepted (it caps this at net.core.somaxconn).
+# After a restart every client reconnects at once: with asyncio's default of 100, many of a
+# thousand connection attempts are dropped, and TCP tries them again only a second or more
+# later (docs/BENCHMARKS.md, reconnect storm).
+LISTEN_BACKLOG = 4096
 # Frames up to this many times the gateway's limit are read (and answered with an error
 # frame); larger ones are not read at all: the connection is closed with 1009.
 READ_LIMIT_FACTOR = 16
@@ -86,4 +91,5 @@ async def start_server(
         # No extension: the writer sends the same frame bytes to every connection.
         compression=None,
         reuse_port=reuse_port,
+        backlog=LISTEN_BACKLOG,
     )

@@ -5,7 +5,8 @@
  * per app instance (for the `x-session-id` header), auth and subscriptions, an app-level
  * ping with a pong timeout, reconnection with exponential backoff and full jitter that
  * re-authenticates and re-subscribes, filtering of its own events, dispatch by routing-key
- * pattern, connection-state changes for the UI, and optional batching per animation frame.
+ * pattern, connection-state changes for the UI, optional batching per animation frame, and
+ * optional permission claims that spare the backend a request per client on reconnection.
  * It remembers where each subscription stands in the gateway's history and resumes it from
  * there after a reconnection, reporting whether everything missed follows (`onResume`).
  *
@@ -24,6 +25,7 @@
 
 import { backoffDelay, checkBackoff } from './backoff.js';
 import { Batcher, callSafely, nextFrame } from './batching.js';
+import { Claims, projectIds } from './claims.js';
 import { encodeCommand, parseFrame } from './frames.js';
 import { ackMark, isNewer, resumeOutcome } from './resume.js';
 import { normalizePattern, patternMatcher } from './routing.js';
@@ -31,6 +33,7 @@ import { newSessionId } from './session.js';
 
 export { backoffCeiling, backoffDelay } from './backoff.js';
 export { Batcher, nextFrame } from './batching.js';
+export { Claims, projectIds, readClaims } from './claims.js';
 export { encodeCommand, parseFrame } from './frames.js';
 export { ackMark, isNewer, resumeOutcome } from './resume.js';
 export { matches, normalizePattern, patternMatcher } from './routing.js';
@@ -122,6 +125,11 @@ export class TaigaEventsError extends Error {
  * @property {() => number} [random] Uniform in [0, 1), for the jitter; `Math.random`.
  * @property {boolean | ((flush: () => void) => void)} [batch] Call each handler at most once
  *   per animation frame, with an array of its events; a function schedules the flush itself.
+ * @property {((projectIds: number[]) => (string | Promise<string>)) | null} [permissions]
+ *   Fetches permission claims for these projects (the `token` of the backend's
+ *   `GET /api/v1/events/permissions?projects=…`), sent with `auth` so the gateway need not
+ *   ask the backend; kept for reconnections while fresh and covering the projects followed,
+ *   and sent again before they expire.
  */
 
 /** One WebSocket and what is in flight on it; replaced at every reconnection. */
@@ -146,6 +154,10 @@ class Connection {
     this.ready = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
+    /** @type {string | null} The access token it authenticated with. */
+    this.token = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} Sends fresh permission claims. */
+    this.claimsTimer = undefined;
   }
 }
 
@@ -160,6 +172,8 @@ export class TaigaEventsClient {
   #backoff;
   /** @type {Batcher | null} */
   #batcher;
+  /** @type {Claims | null} */
+  #claims;
   #state = State.IDLE;
   #attempt = 0;
   /** @type {Connection | null} */
@@ -194,6 +208,7 @@ export class TaigaEventsClient {
     backoffCap = 30000,
     random = Math.random,
     batch = false,
+    permissions = null,
   } = {}) {
     if (typeof WebSocketImpl !== 'function') {
       throw new TypeError(
@@ -208,6 +223,7 @@ export class TaigaEventsClient {
     this.#pongTimeout = pongTimeout;
     this.#backoff = checkBackoff({ base: backoffBase, cap: backoffCap, random });
     this.#batcher = batch ? new Batcher(typeof batch === 'function' ? batch : nextFrame) : null;
+    this.#claims = permissions ? new Claims(permissions) : null;
   }
 
   /** This app instance's session id; send it as `x-session-id` with every API request. */
@@ -361,7 +377,8 @@ export class TaigaEventsClient {
   /**
    * Listen to the errors the gateway sends unprompted, about one subscription (its
    * `routingKey`): `subscription_revoked` (the user may no longer see it: the client drops
-   * it) and `subscription_suspended` (paused until the gateway can check permissions again).
+   * it) and `subscription_suspended` (paused until the gateway can check permissions again);
+   * or `invalid_permissions` (claims refused: the gateway asks the backend instead).
    *
    * @param {(error: TaigaEventsError) => void} listener
    * @returns {() => void} Removes the listener.
@@ -401,7 +418,8 @@ export class TaigaEventsClient {
     if (this.#state !== State.OPEN || !conn) return;
     const value = typeof token === 'function' ? await token() : token;
     try {
-      await this.#request(conn, 'auth', { data: { token: value, sessionId: this.#sessionId } });
+      await this.#request(conn, 'auth', { data: await this.#authData(value) });
+      conn.token = value;
     } catch (error) {
       if (conn.alive) this.#token = previous; // refused: keep what works
       throw error;
@@ -462,12 +480,14 @@ export class TaigaEventsClient {
     }
     if (token) {
       try {
-        await this.#request(conn, 'auth', { data: { token, sessionId: this.#sessionId } });
+        await this.#request(conn, 'auth', { data: await this.#authData(token) });
       } catch (error) {
         // Still alive means the gateway answered with an error: retrying cannot help.
         if (conn.alive) this.#shutdown(error);
         return;
       }
+      conn.token = token;
+      this.#scheduleClaims(conn);
     }
     conn.ready = true;
     const subscriptions = [...this.#subscriptions];
@@ -542,6 +562,36 @@ export class TaigaEventsClient {
     this.#conn?.current.delete(sub);
   }
 
+  /**
+   * The `auth` command's data; with the `permissions` option, claims for the projects
+   * followed (none if they cannot be had: the gateway then asks the backend).
+   *
+   * @param {string} token
+   * @param {boolean} [fresh] New claims, not those kept.
+   */
+  async #authData(token, fresh = false) {
+    const data = { token, sessionId: this.#sessionId };
+    const ids = projectIds(this.#subscriptions.keys());
+    const permissions = await this.#claims?.get(ids, { fresh });
+    return permissions ? { ...data, permissions } : data;
+  }
+
+  /**
+   * Send fresh claims on the open connection before the ones it has run out.
+   *
+   * @param {Connection} conn
+   */
+  #scheduleClaims(conn) {
+    if (!this.#claims) return;
+    conn.claimsTimer = setTimeout(async () => {
+      const data = await this.#authData(/** @type {string} */ (conn.token), true);
+      if (!conn.alive) return;
+      // A refusal changes nothing: the gateway keeps the connection as it was.
+      if (data.permissions) await this.#request(conn, 'auth', { data }).catch(() => {});
+      if (conn.alive) this.#scheduleClaims(conn);
+    }, this.#claims.refreshIn());
+  }
+
   /** @param {Connection} conn */
   #scheduleHeartbeat(conn) {
     conn.timer = setTimeout(() => {
@@ -602,7 +652,7 @@ export class TaigaEventsClient {
       return;
     }
     if (frame.kind === 'unknown') return;
-    if (frame.kind === 'error' && frame.routingKey !== null && frame.id === null) {
+    if (frame.kind === 'error' && frame.id === null) {
       this.#notice(new TaigaEventsError(frame.code, frame.message, frame.routingKey));
       return;
     }
@@ -681,6 +731,7 @@ export class TaigaEventsClient {
     if (!conn.alive) return;
     conn.alive = false;
     clearTimeout(conn.timer);
+    clearTimeout(conn.claimsTimer);
     for (const entry of [...conn.pending.values()]) entry.reject(error);
     const { socket } = conn;
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;

@@ -1,8 +1,13 @@
-"""Access tokens: HS256 JWTs signed with ``SECRET_KEY``.
+"""Access tokens and events permission claims: HS256 JWTs signed with ``SECRET_KEY``.
 
-The claims are those of the original Taiga's simple-jwt access tokens (``token_type``,
-``exp``, ``iat``, ``jti``, ``user_id``), so the events gateway can verify them with the same
-secret. Unlike the original, decoding pins the algorithm and enforces ``exp``.
+The claims of access tokens are those of the original Taiga's simple-jwt access tokens
+(``token_type``, ``exp``, ``iat``, ``jti``, ``user_id``), so the events gateway can verify
+them with the same secret. Unlike the original, decoding pins the algorithm and enforces
+``exp``.
+
+Permission claims tell the events gateway what a user may see, signed, so that it need not
+ask the backend: they live no longer than the gateway would cache an answer, and their own
+``token_type`` keeps them from ever being taken for an access token, or the other way round.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from taiga.users.models import User
 
 ALGORITHM = "HS256"
 ACCESS_TOKEN_TYPE = "access"
+EVENTS_PERMISSIONS_TOKEN_TYPE = "events_permissions"
 _REQUIRED_CLAIMS = ["token_type", "exp", "iat", "jti", "user_id"]
 
 
@@ -34,6 +40,24 @@ def issue_access_token(user: User, *, now: datetime | None = None) -> str:
         "iat": issued_at,
         "jti": uuid.uuid4().hex,
         "user_id": user.pk,
+    }
+    return jwt.encode(claims, settings.SECRET_KEY, algorithm=ALGORITHM)
+
+
+def issue_events_permissions(
+    user: User, projects: dict[int, list[str]], *, now: datetime | None = None
+) -> str:
+    """Signed permission claims of ``user`` for the events gateway: the ``view_…``
+    permissions in each of ``projects`` and whether the user is a superuser, valid for
+    ``EVENTS_PERMISSIONS_LIFETIME_SECONDS``."""
+    issued_at = now or datetime.now(UTC)
+    claims = {
+        "token_type": EVENTS_PERMISSIONS_TOKEN_TYPE,
+        "exp": issued_at + timedelta(seconds=settings.EVENTS_PERMISSIONS_LIFETIME_SECONDS),
+        "iat": issued_at,
+        "user_id": user.pk,
+        "projects": {str(project_id): names for project_id, names in projects.items()},
+        "superuser": user.is_superuser,
     }
     return jwt.encode(claims, settings.SECRET_KEY, algorithm=ALGORITHM)
 

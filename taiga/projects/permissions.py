@@ -15,6 +15,7 @@ builder giving the same answers in SQL) so that views, services and tests share 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
@@ -26,8 +27,9 @@ from .models import Membership, Project
 
 Person = User | AnonymousUser
 
-# What a project may grant to anonymous people (and, at least, to every signed-in user).
-ANON_PERMISSIONS = (
+# What a project may grant to anonymous people (and, at least, to every signed-in user): the
+# permissions to view, which are also what the events gateway filters events by.
+ANON_PERMISSIONS = VIEW_PERMISSIONS = (
     "view_project",
     "view_milestones",
     "view_epics",
@@ -107,9 +109,35 @@ def permissions_for(user: Person, project: Project) -> list[str]:
     The events gateway reads this (with the user's own token) to decide which events to
     deliver, so it is the one definition every check derives from.
     """
+    return _permissions(user, project, _membership(user, project))
+
+
+def view_permissions_in(user: Person, project_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The ``view_…`` permissions of ``user`` in each of ``project_ids`` (what the events
+    gateway filters by), in two queries; none in a project that does not exist."""
+    ids = set(project_ids)
+    projects = Project.objects.in_bulk(ids)
+    memberships = {}
+    if user.is_authenticated:
+        memberships = {
+            membership.project_id: membership
+            for membership in Membership.objects.select_related("role").filter(
+                user=user, project_id__in=ids
+            )
+        }
+    answer: dict[int, list[str]] = {}
+    for project_id in sorted(ids):
+        project = projects.get(project_id)
+        granted = (
+            [] if project is None else _permissions(user, project, memberships.get(project_id))
+        )
+        answer[project_id] = [name for name in granted if name in VIEW_PERMISSIONS]
+    return answer
+
+
+def _permissions(user: Person, project: Project, membership: Membership | None) -> list[str]:
     if user.is_superuser or (user.is_authenticated and project.owner_id == user.pk):
         return list(ALL_PERMISSIONS)
-    membership = _membership(user, project)
     if membership is not None and membership.is_admin:
         return list(ALL_PERMISSIONS)
     granted: set[str] = set()

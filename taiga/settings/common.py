@@ -131,6 +131,11 @@ API_MAX_BULK_ITEMS = int(os.environ.get("API_MAX_BULK_ITEMS", "1000"))
 
 # Lifetime of the access tokens issued by POST /api/v1/auth.
 ACCESS_TOKEN_LIFETIME_SECONDS = int(os.environ.get("ACCESS_TOKEN_LIFETIME_SECONDS", "86400"))
+# Lifetime of the events permission claims (GET /api/v1/events/permissions): at most the
+# events gateway's PERMISSION_CACHE_SECONDS, so that they revoke as promptly as its re-checks.
+EVENTS_PERMISSIONS_LIFETIME_SECONDS = int(
+    os.environ.get("EVENTS_PERMISSIONS_LIFETIME_SECONDS", "30")
+)
 
 # Events: where change events are pushed, and where clients connect to receive them.
 EVENTS_PUSH_BACKEND = os.environ.get(

@@ -38,6 +38,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
 
 from ..routing import matches, normalize_pattern
+from .claims import RETRY_SECONDS, Claims, ClaimsSource, project_ids
 from .resume import Mark, Resumed, mark_of, outcome
 
 logger = logging.getLogger(__name__)
@@ -340,7 +341,10 @@ class EventsClient:
 
     ``token`` is the backend's access token, or a function (sync or async) asked for a
     fresh one at every (re)connection; without one the connection is anonymous and may
-    follow public projects only. Durations are in seconds.
+    follow public projects only. ``permissions``, a function (sync or async) of project ids,
+    fetches permission claims for them (``GET /api/v1/events/permissions``), sent with
+    ``auth`` so that the gateway need not ask the backend (``claims``). Durations are in
+    seconds.
     """
 
     def __init__(
@@ -355,6 +359,7 @@ class EventsClient:
         backoff_cap: float = 30.0,
         random: Callable[[], float] = random_module.random,
         open_timeout: float = 10.0,
+        permissions: ClaimsSource | None = None,
     ) -> None:
         if not 0 < backoff_base <= backoff_cap:
             raise ValueError("backoff needs 0 < backoff_base <= backoff_cap")
@@ -366,6 +371,7 @@ class EventsClient:
         self.backoff_cap = backoff_cap
         self.open_timeout = open_timeout
         self._token = token
+        self._claims = Claims(permissions) if permissions is not None else None
         self._random = random
         self._state = State.IDLE
         self._attempt = 0
@@ -506,10 +512,11 @@ class EventsClient:
         return _add(self._frame_listeners, callback)
 
     def on_error(self, callback: Callback) -> Callable[[], None]:
-        """Call ``callback(EventsError)`` for errors the gateway sends unprompted about one
-        subscription (``routing_key``): ``subscription_revoked`` (the user may no longer see
+        """Call ``callback(EventsError)`` for errors the gateway sends unprompted: about one
+        subscription (``routing_key``), ``subscription_revoked`` (the user may no longer see
         it; the client drops it) or ``subscription_suspended`` (paused until the gateway can
-        check permissions again). Returns the remover."""
+        check permissions again); or ``invalid_permissions`` (claims refused: the gateway asks
+        the backend instead). Returns the remover."""
         return _add(self._error_listeners, callback)
 
     def on_resume(self, callback: Callback) -> Callable[[], None]:
@@ -582,32 +589,62 @@ class EventsClient:
         self._conn = conn
         reader = asyncio.create_task(self._read(conn))
         heartbeat: asyncio.Task[None] | None = None
+        claims: asyncio.Task[None] | None = None
         try:
             await self._handshake(conn)
             self._attempt = 0
             self._set_state(State.OPEN)
             _settle(self._open_waiters, None)
             heartbeat = asyncio.create_task(self._heartbeat(conn))
+            claims = asyncio.create_task(self._refresh_claims(conn))
             return await conn.lost
         finally:
             self._lose(conn, _lost("the connection was dropped"))
             reader.cancel()
-            if heartbeat is not None:
-                heartbeat.cancel()
+            for task in (heartbeat, claims):
+                if task is not None:
+                    task.cancel()
             if self._state is State.CLOSED:
                 await websocket.close()
             else:
                 websocket.transport.abort()  # it may be half-open: nothing to wait for
 
-    async def _auth_data(self) -> dict[str, Any] | None:
-        """The ``auth`` command's data, or None for an anonymous connection."""
+    async def _auth_data(self, *, fresh_claims: bool = False) -> dict[str, Any] | None:
+        """The ``auth`` command's data, or None for an anonymous connection; with
+        ``permissions``, claims for the projects followed, if they can be had."""
         try:
             token = self._token() if callable(self._token) else self._token
             if inspect.isawaitable(token):
                 token = await token
         except Exception as exc:  # a token refresh that failed may work next time
             raise EventsError("token_unavailable", f"the token source failed: {exc!r}") from exc
-        return {"token": token, "sessionId": self.session_id} if token else None
+        if not token:
+            return None
+        data = {"token": token, "sessionId": self.session_id}
+        if self._claims is not None:
+            ids = project_ids(self._subscriptions)
+            if claims := await self._claims.get(ids, fresh=fresh_claims):
+                data["permissions"] = claims
+        return data
+
+    async def _refresh_claims(self, conn: _Connection) -> None:
+        """Send fresh claims on the open connection before the ones it has run out."""
+        if self._claims is None:
+            return
+        delay = self._claims.refresh_in()
+        while conn.alive:
+            await asyncio.sleep(delay)
+            try:
+                data = await self._auth_data(fresh_claims=True)
+                if data is None:
+                    return  # anonymous: claims go with auth only
+                if "permissions" in data:
+                    await self._request(conn, "auth", data=data)
+                delay = self._claims.refresh_in()
+            except EventsError:
+                # A refused auth leaves the connection as it was; a token source that
+                # failed may work later.
+                delay = RETRY_SECONDS
 
     async def _handshake(self, conn: _Connection) -> None:
         data = await self._auth_data()
@@ -739,7 +776,7 @@ class EventsClient:
         if isinstance(frame, Event):
             self._move_marks(conn, frame)
             self._dispatch(frame)
-        elif isinstance(frame, Reply) and frame.id is None and frame.routing_key is not None:
+        elif isinstance(frame, Reply) and frame.id is None and frame.kind == "error":
             self._notice(EventsError(frame.code or "error", frame.message, frame.routing_key))
         elif isinstance(frame, Reply):
             command_id = frame.id

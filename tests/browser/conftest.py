@@ -18,6 +18,7 @@ from taiga_events import app
 from taiga_events.brokers.base import Broker
 from taiga_events.brokers.memory import MemoryBroker
 from taiga_events.config import Config
+from taiga_events.metrics import Metrics
 
 # The end-to-end fixtures (the project, its people, …), all of them, as the client tests do;
 # ``stack`` and ``broker_factory`` are redefined below.
@@ -69,6 +70,12 @@ class RestartableGateway:
         """Start; the first start picks a free port, the next ones take it again."""
         self._running = await app.start(self._config, self._broker_factory())
         self._config = dataclasses.replace(self._config, port=self._running.port)
+
+    @property
+    def metrics(self) -> Metrics:
+        """What the running gateway has counted."""
+        assert self._running is not None
+        return self._running.gateway.metrics
 
     async def stop(self) -> None:
         """Drain: clients are closed with "going away" and the port refuses connections."""

@@ -265,8 +265,11 @@ async def test_the_board_loads_again_when_the_gateway_cannot_resume(
 
     await stack.gateway.start()
     await expect(indicator).to_have_text("live")
+    # It came back with the permission claims it had: nothing for the backend to answer.
+    assert stack.gateway.metrics.permission_claims == {"accepted": 1}
     await expect(card(page, "Made while the history was lost")).to_be_visible()
     assert any("/userstories?project=" in url for url in loads), loads
+    # And live again.
     await create_story(stack, bob, "Made after it came back")
     await expect(card(page, "Made after it came back")).to_be_visible()
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from websockets.asyncio.client import ClientConnection
+from django.conf import settings as django_settings
+from websockets.asyncio.client import ClientConnection, connect
 
 from taiga.users.models import User
+from taiga_events import app
+from taiga_events.brokers.memory import MemoryBroker
+from taiga_events.config import Config
 from tests.e2e.conftest import PASSWORD, Stack, receive, send
 
 
@@ -32,6 +36,15 @@ async def _authenticated(stack: Stack, username: str) -> ClientConnection:
     reply = await send(ws, cmd="auth", data={"token": await stack.login(username)})
     assert reply["cmd"] == "ack", reply
     return ws
+
+
+async def _claims(stack: Stack, token: str) -> str:
+    """The permission claims the backend issues for the stack's project."""
+    response = await stack.http(
+        "GET", f"/events/permissions?projects={stack.project.pk}", token=token
+    )
+    assert response.status == 200, response.body
+    return response.body["token"]
 
 
 async def _create_story(stack: Stack, subject: str) -> int:
@@ -119,3 +132,52 @@ async def test_anonymous_connections_follow_public_projects_only(stack: Stack) -
     await ws.send(orjson.dumps({"cmd": "subscribe", "routing_key": "notifications", "id": 2}))
     assert (await receive(ws))["code"] == "not_authenticated"
     await ws.close()
+
+
+async def test_claims_from_the_backend_authorize_where_the_backend_cannot_be_asked(
+    stack: Stack,
+) -> None:
+    # A gateway of its own, whose backend address answers nothing.
+    config = Config(
+        secret=django_settings.SECRET_KEY,
+        host="127.0.0.1",
+        port=0,
+        api_url="http://127.0.0.1:9/api/v1",
+    )
+    running = await app.start(config, MemoryBroker())
+    pattern = f"changes.project.{stack.project.pk}.*"
+    try:
+        bob = await connect(f"ws://127.0.0.1:{running.port}/events")
+        token = await stack.login("bob")
+        data = {"token": token, "permissions": await _claims(stack, token)}
+        assert await send(bob, cmd="auth", data=data) == {"cmd": "ack", "id": 1}
+        assert (await send(bob, cmd="subscribe", routing_key=pattern))["cmd"] == "ack"
+        pk = await _create_story(stack, "Seen by bob")
+        assert (await receive(bob))["data"]["pk"] == pk
+        # Without claims, the gateway cannot decide.
+        alice = await connect(f"ws://127.0.0.1:{running.port}/events")
+        await send(alice, cmd="auth", data={"token": await stack.login("alice")})
+        reply = await send(alice, cmd="subscribe", routing_key=pattern)
+        assert reply["code"] == "backend_unavailable"
+    finally:
+        await running.stop()
+
+
+async def test_a_member_removed_is_revoked_once_the_claims_run_out(stack: Stack) -> None:
+    await _make_private(stack)
+    pattern = f"changes.project.{stack.project.pk}.*"
+    bob = await stack.connect()
+    token = await stack.login("bob")
+    data = {"token": token, "permissions": await _claims(stack, token)}
+    # Sent together: the subscription comes within the cache time (0.1 s) the claims last.
+    await bob.send(orjson.dumps({"cmd": "auth", "id": 1, "data": data}).decode())
+    await bob.send(orjson.dumps({"cmd": "subscribe", "id": 2, "routing_key": pattern}).decode())
+    assert [(await receive(bob))["cmd"], (await receive(bob))["cmd"]] == ["ack", "ack"]
+
+    owner = await stack.login("owner")
+    memberships = await stack.http("GET", f"/memberships?project={stack.project.pk}", token=owner)
+    [bobs] = [m for m in memberships.body if m["username"] == "bob"]
+    assert (await stack.http("DELETE", f"/memberships/{bobs['id']}", token=owner)).status == 204
+    revoked = await receive(bob)
+    assert (revoked["code"], revoked["routing_key"]) == ("subscription_revoked", pattern)
+    await bob.close()

@@ -31,6 +31,27 @@ def make_token(user_id: int, **claims: object) -> str:
     return jwt.encode(payload, SECRET, algorithm="HS256")
 
 
+def make_claims(
+    user_id: int,
+    grants: dict[int, frozenset[str]],
+    *,
+    superuser: bool = False,
+    secret: str = SECRET,
+    **claims: object,
+) -> str:
+    """Permission claims as the backend issues them (``GET /events/permissions``)."""
+    payload = {
+        "token_type": "events_permissions",
+        "exp": int(time.time()) + 300,
+        "iat": int(time.time()),
+        "user_id": user_id,
+        "projects": {str(project): sorted(names) for project, names in grants.items()},
+        "superuser": superuser,
+    }
+    payload.update(claims)
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
 @dataclass
 class FakeBackend:
     """Stands in for the backend's answers: permissions per (user, scope); None = anonymous.

@@ -92,3 +92,25 @@ async def test_expired_answers_are_swept(source: Source, clock: Clock) -> None:
     clock.now += 60
     await cache.get(1, 99, "t")
     assert list(cache._answers) == [(1, 99)]
+
+
+async def test_seeded_answers_are_kept_as_asked_ones_never_beyond_the_ttl(
+    source: Source, clock: Clock
+) -> None:
+    cache = PermissionCache(source, ttl=30, clock=clock)
+    assert cache.seed(1, 5, VIEW, lifetime=10)
+    assert cache.remaining(1, 5) == 10
+    assert await cache.get(1, 5, "t") == VIEW
+    assert source.asked == []
+    # A longer lifetime than the ttl is cut to it; an answer already lasting as long stays.
+    assert cache.seed(1, 6, frozenset(), lifetime=300)
+    assert cache.remaining(1, 6) == 30
+    assert not cache.seed(1, 6, VIEW, lifetime=20)
+    assert await cache.get(1, 6, "t") == frozenset()
+    # Nothing kept for what has expired already, or was never given.
+    assert not cache.seed(1, 7, VIEW, lifetime=0)
+    assert cache.remaining(1, 7) == cache.remaining(2, 5) == 0
+    clock.now += 10
+    assert cache.remaining(1, 5) == 0
+    assert await cache.get(1, 5, "t") == VIEW
+    assert source.asked == [(1, 5, "t")]

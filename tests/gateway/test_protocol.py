@@ -11,6 +11,9 @@ def test_ping_auth_subscribe_unsubscribe_parse() -> None:
         b'{"cmd":"auth","data":{"token":"t","sessionId":"s"},"id":3}'
     ) == protocol.Auth("t", "s", 3)
     assert protocol.parse_command(
+        '{"cmd":"auth","data":{"token":"t","permissions":"p"}}'
+    ) == protocol.Auth("t", None, None, "p")
+    assert protocol.parse_command(
         '{"cmd":"subscribe","routing_key":"changes.project.5.*",'
         '"options":{"selfNotification":true},"id":"a"}'
     ) == protocol.Subscribe("changes.project.5.*", True, "a")
@@ -46,6 +49,8 @@ def test_unknown_fields_are_ignored() -> None:
         ('{"cmd":"auth","data":{"token":""}}', ErrorCode.INVALID_ARGUMENT),
         ('{"cmd":"auth","data":{"token":7}}', ErrorCode.INVALID_ARGUMENT),
         ('{"cmd":"auth","data":{"token":"t","sessionId":5}}', ErrorCode.INVALID_ARGUMENT),
+        ('{"cmd":"auth","data":{"token":"t","permissions":""}}', ErrorCode.INVALID_ARGUMENT),
+        ('{"cmd":"auth","data":{"token":"t","permissions":["p"]}}', ErrorCode.INVALID_ARGUMENT),
         ('{"cmd":"subscribe"}', ErrorCode.INVALID_ARGUMENT),
         ('{"cmd":"subscribe","routing_key":["a"]}', ErrorCode.INVALID_ARGUMENT),
         ('{"cmd":"subscribe","routing_key":"a","options":[]}', ErrorCode.INVALID_ARGUMENT),

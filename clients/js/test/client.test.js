@@ -87,6 +87,40 @@ function watchStates(client) {
   };
 }
 
+/**
+ * A WebSocket that records the `data.permissions` of each `auth` it sends, and a way to await
+ * the `count`-th one.
+ */
+function recordAuths() {
+  const sent = [];
+  const waiters = [];
+  class RecordingWebSocket extends WebSocket {
+    send(data) {
+      const command = JSON.parse(data);
+      if (command.cmd === 'auth') {
+        sent.push(command.data.permissions);
+        for (const waiter of waiters.filter(({ count }) => sent.length >= count)) waiter.resolve();
+      }
+      super.send(data);
+    }
+  }
+  return {
+    WebSocket: RecordingWebSocket,
+    claims: () => [...sent],
+    until: (count) => new Promise((resolve) => waiters.push({ count, resolve })),
+  };
+}
+
+/**
+ * Claims shaped as the backend's (a JWT), the `n`-th, lasting `lifetime` seconds, for
+ * projects `ids`.
+ */
+function fakeClaims(n, lifetime, ids = [1, 4]) {
+  const projects = Object.fromEntries(ids.map((id) => [id, ['view_project']]));
+  const payload = Buffer.from(JSON.stringify({ n, iat: 1000, exp: 1000 + lifetime, projects }));
+  return `e30.${payload.toString('base64url')}.signature`;
+}
+
 const change = (pk) => ({ type: 'change', matches: 'userstories.userstory', pk });
 const US_KEY = 'changes.project.1.userstories.userstory';
 
@@ -246,6 +280,56 @@ describe('against a live gateway', { skip: !CONTROL && 'run by tests/clients/tes
     await gateway.restart();
     await reopened;
     assert.equal(asked, 2);
+  });
+
+  test('permission claims go with auth, are kept while fresh and sent again before they expire', TIMEOUT, async () => {
+    const gateway = await newGateway();
+    const recorder = recordAuths();
+    const asked = [];
+    const client = newClient({
+      url: gateway.url,
+      token: TOKEN,
+      WebSocket: recorder.WebSocket,
+      permissions: async (ids) => {
+        asked.push(ids);
+        return fakeClaims(asked.length, 3);
+      },
+    });
+    const states = watchStates(client);
+    client.subscribe('changes.project.4.*');
+    client.subscribe('changes.project.1.tasks');
+    client.subscribe('notifications');
+    await client.connect();
+    assert.deepEqual(asked, [[1, 4]]);
+    // Fresh still: the reconnection sends the same claims without asking for new ones.
+    const reopened = states.until(({ state }, all) => state === State.OPEN && all.length > 2);
+    await gateway.restart();
+    await reopened;
+    assert.deepEqual(recorder.claims(), [fakeClaims(1, 3), fakeClaims(1, 3)]);
+    // At two thirds of their lifetime, new ones on the open connection.
+    await recorder.until(3);
+    assert.deepEqual(recorder.claims(), [fakeClaims(1, 3), fakeClaims(1, 3), fakeClaims(2, 3)]);
+    assert.equal(client.state, State.OPEN);
+    assert.equal(states.changes.length, 4);
+    // A project they do not cover: the next connection asks for claims that do.
+    await client.subscribe('changes.project.7.*');
+    const again = states.until(({ state }, all) => state === State.OPEN && all.length > 4);
+    await gateway.restart();
+    await again;
+    assert.deepEqual(asked.at(-1), [1, 4, 7]);
+  });
+
+  test('without claims to be had, auth goes without them', TIMEOUT, async () => {
+    const gateway = await newGateway();
+    const recorder = recordAuths();
+    const client = newClient({
+      url: gateway.url,
+      token: TOKEN,
+      WebSocket: recorder.WebSocket,
+      permissions: () => Promise.reject(new Error('the backend is away')),
+    });
+    await client.connect();
+    assert.deepEqual(recorder.claims(), [undefined]);
   });
 
   test('without a pong in time the connection is replaced', TIMEOUT, async () => {
@@ -527,6 +611,48 @@ describe('against the whole system', { skip: !SYSTEM.events && 'run by tests/cli
     const [first] = await received.until(1);
     assert.equal(first.routingKey, `changes.project.${SYSTEM.project}.userstories.userstory`);
     assert.deepEqual([first.data.type, first.data.pk], ['change', story.id]);
+  });
+
+  test("the backend's permission claims are taken by the gateway; forged ones are reported", TIMEOUT, async () => {
+    const alice = await login('alice');
+    const fetchClaims = async (ids) => {
+      const query = ids.join(',');
+      return (await api('GET', `/events/permissions?projects=${query}`, { token: alice })).token;
+    };
+    const asked = [];
+    const client = newClient({
+      url: SYSTEM.events,
+      token: alice,
+      permissions: (ids) => {
+        asked.push(ids);
+        return fetchClaims(ids);
+      },
+    });
+    const errors = [];
+    client.onError((error) => errors.push(error));
+    const received = collect(client, '#');
+    const subscribed = client.subscribe(pattern);
+    await client.connect();
+    await subscribed;
+    assert.deepEqual(asked, [[Number(SYSTEM.project)]]);
+    const bob = await login('bob');
+    const body = { project: Number(SYSTEM.project), subject: 'Seen by alice' };
+    const story = await api('POST', '/userstories', { body, token: bob });
+    assert.equal((await received.until(1))[0].data.pk, story.id);
+    assert.deepEqual(errors, []);
+
+    const forged = newClient({
+      url: SYSTEM.events,
+      token: alice,
+      permissions: async (ids) => `${(await fetchClaims(ids)).slice(0, -4)}AAAA`,
+    });
+    const refused = new Promise((resolve) => forged.onError(resolve));
+    await forged.connect();
+    const error = await refused;
+    assert.equal(error.code, 'invalid_permissions');
+    assert.equal(error.routingKey, null);
+    // The connection is authenticated all the same: the gateway asks the backend.
+    await forged.subscribe(pattern);
   });
 
   test('a subscription the user may no longer see is revoked and dropped', TIMEOUT, async () => {

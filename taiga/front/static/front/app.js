@@ -201,6 +201,8 @@ function startEvents() {
     token: api.token,
     sessionId,
     batch: nextFrame,
+    // Signed permissions: after a gateway restart, coming back costs the backend nothing.
+    permissions: api.token ? permissionClaims : null,
   });
   events = client;
   projectPattern = null;
@@ -212,7 +214,8 @@ function startEvents() {
     if (client === events && !resumed.recovered) lostEvents(resumed);
   });
   client.onFrame((frame) => log.add(frame, sessionId));
-  client.onError((error) => report(error));
+  // Refused claims need no word: the gateway asks the backend instead.
+  client.onError((error) => error.code !== 'invalid_permissions' && report(error));
   client.on('changes.#', (batch) => board.applyEvents(batch));
   if (user) {
     listen(`web_notifications.${user.id}`, (batch) => notifications.webEvents(batch));
@@ -220,6 +223,16 @@ function startEvents() {
     listen('notifications', (batch) => notifications.systemEvents(batch));
   }
   client.connect().catch(() => {}); // a refused token leaves it closed: the indicator says so
+}
+
+/**
+ * The signed-in user's permission claims for these projects, for the events client.
+ *
+ * @param {number[]} ids
+ * @returns {Promise<string>}
+ */
+async function permissionClaims(ids) {
+  return (await api.get(`/events/permissions?projects=${ids.join(',')}`)).token;
 }
 
 /**
