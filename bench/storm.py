@@ -123,20 +123,34 @@ def request_costs(api: str, project_id: int, tokens: list[str]) -> dict[str, lis
 
 
 async def client(
-    url: str, pattern: str, token: str, claims: str | None, started: float
+    url: str,
+    pattern: str,
+    token: str,
+    claims: str | None,
+    started: float,
+    since: dict | None = None,
+    missed: int = 0,
 ) -> dict[str, Any]:
-    """One client of the storm: connect, auth, then subscribe; what it took and was told."""
+    """One client of the storm: connect, auth, then subscribe (resuming from ``since`` and
+    waiting for the ``missed`` events it then gets); what it took and was told."""
     loop = asyncio.get_running_loop()
     replies: dict[int, asyncio.Future[dict]] = {}
     notices: list[str] = []
+    replayed = loop.create_future()
+    events = 0
 
     def on_message(payload: bytes, _: float) -> None:
+        nonlocal events
         frame = orjson.loads(payload)
         reply = replies.get(frame.get("id"))
         if reply is not None and not reply.done():
             reply.set_result(frame)
         elif frame.get("cmd") == "error":
             notices.append(frame["code"])
+        elif "data" in frame:
+            events += 1
+            if events == missed and not replayed.done():
+                replayed.set_result(None)
 
     connection = await connect(url, on_message)
 
@@ -147,22 +161,34 @@ async def client(
 
     data = {"token": token, **({"permissions": claims} if claims else {})}
     auth = await request(1, cmd="auth", data=data)
-    reply = await request(2, cmd="subscribe", routing_key=pattern)
+    resume = {"since": since} if since else {}
+    reply = await request(2, cmd="subscribe", routing_key=pattern, **resume)
+    if missed and reply.get("recovered"):
+        await replayed
     return {
         "seconds": time.perf_counter() - started,
-        "acked": auth["cmd"] == reply["cmd"] == "ack",
+        "acked": auth["cmd"] == reply["cmd"] == "ack" and reply.get("recovered", True),
         "notices": notices,
         "connection": connection,
+        "since": {"position": reply.get("position"), "epoch": reply.get("epoch")},
     }
 
 
-async def storm(url: str, pattern: str, tokens: list[str], claims: list[str] | None) -> dict:
-    """All clients at once; every one's time to its subscription's ack."""
+async def storm(
+    url: str,
+    pattern: str,
+    tokens: list[str],
+    claims: list[str] | None,
+    since: dict | None = None,
+    missed: int = 0,
+) -> dict:
+    """All clients at once; every one's time to its subscription's ack (and, resuming, to
+    the last event it had missed)."""
     started = time.perf_counter()
     async with asyncio.timeout(300):
         results = await asyncio.gather(
             *(
-                client(url, pattern, token, claims[n] if claims else None, started)
+                client(url, pattern, token, claims[n] if claims else None, started, since, missed)
                 for n, token in enumerate(tokens)
             )
         )
@@ -173,6 +199,26 @@ async def storm(url: str, pattern: str, tokens: list[str], claims: list[str] | N
         "failed": sum(not result["acked"] for result in results),
         "notices": sum(len(result["notices"]) for result in results),
     }
+
+
+async def mark(url: str, pattern: str, token: str) -> dict:
+    """Where the history stands now: what a client that saw everything so far resumes from."""
+    result = await client(url, pattern, token, None, time.perf_counter())
+    await result.pop("connection").close()
+    return result["since"]
+
+
+def create_stories(api: str, project_id: int, token: str, count: int) -> None:
+    """``count`` changes the storm's clients miss."""
+    for n in range(count):
+        request = urllib.request.Request(
+            f"{api}/userstories",
+            data=orjson.dumps({"project": project_id, "subject": f"Missed {n}"}),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
 
 
 def summary(seconds: list[float]) -> str:
@@ -187,6 +233,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
+    parser.add_argument(
+        "--missed",
+        type=int,
+        default=0,
+        help="each client resumes from before this many new stories (none: a plain subscribe)",
+    )
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="taiga-storm-"))
     os.environ.update(
@@ -210,7 +262,11 @@ def main() -> None:
                 if mode == "with claims":
                     claims, fetching = fetch_claims(api, project_id, tokens)
                 pattern = f"changes.project.{project_id}.*"
-                result = asyncio.run(storm(url, pattern, tokens, claims))
+                since = None
+                if args.missed:
+                    since = asyncio.run(mark(url, pattern, tokens[0]))
+                    create_stories(api, project_id, tokens[0], args.missed)
+                result = asyncio.run(storm(url, pattern, tokens, claims, since, args.missed))
                 result["fetching"] = fetching
                 results[mode].append(result)
                 print(
