@@ -46,6 +46,7 @@ QUEUE_MAX_BYTES = 64 * 1024 * 1024
 PREFETCH = 1_000
 READ_BACK_TIMEOUT = 10.0
 FIRST_CHUNK_WAIT = 1.0
+ACK_EVERY_SECONDS = 0.05
 
 
 class LinkLost(ConnectionError):
@@ -143,23 +144,29 @@ class RabbitMQBroker(SupervisedBroker):
         underlay = await channel.get_underlay_channel()
         await underlay.basic_qos(prefetch_count=PREFETCH)
         loop = asyncio.get_running_loop()
-        unacked: list[int] = []  # delivery tags not acknowledged yet
+        newest = waiting = 0  # the newest delivery tag; how many wait for their ack
         acking: set[asyncio.Task] = set()
 
         def acknowledge() -> None:
-            # Once per loop iteration: everything delivered so far, in one frame.
-            tag = unacked[-1]
-            unacked.clear()
-            if not underlay.is_closed:
-                task = loop.create_task(underlay.basic_ack(tag, multiple=True))
-                acking.add(task)
-                task.add_done_callback(acking.discard)
+            # Everything delivered so far, in one frame: 20 times a second, or sooner when
+            # half the prefetch waits (the stream sends nothing beyond it).
+            nonlocal waiting
+            if not waiting or underlay.is_closed:
+                return
+            waiting = 0
+            task = loop.create_task(underlay.basic_ack(newest, multiple=True))
+            acking.add(task)
+            task.add_done_callback(acking.discard)
 
         async def on_message(message: DeliveredMessage) -> None:
+            nonlocal newest, waiting
             received_at = time.perf_counter()
-            if not unacked:
-                loop.call_soon(acknowledge)
-            unacked.append(message.delivery_tag)
+            newest = message.delivery_tag
+            waiting += 1
+            if waiting == 1:
+                loop.call_later(ACK_EVERY_SECONDS, acknowledge)
+            elif waiting >= PREFETCH // 2:
+                acknowledge()
             offset = (message.header.properties.headers or {}).get("x-stream-offset")
             if not isinstance(offset, int):
                 return
