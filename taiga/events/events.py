@@ -132,9 +132,16 @@ _VERBS = {"create": "created", "change": "updated", "delete": "deleted"}
 
 
 def live_notification_data(
-    obj: models.Model, *, type: ChangeType, history_id: int, url: str
+    obj: models.Model,
+    *,
+    type: ChangeType,
+    history_id: int,
+    url: str,
+    by: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``{title, body, url, timeout, id}``: "User story #42 created", "Project - subject"."""
+    """``{title, body, url, timeout, id}``: "User story #42 created", "Project - subject";
+    with ``by`` (who made the change, e.g. ``{id, username, full_name, photo}``) added as
+    ``"by"``, a field the seed's shape does not have and its clients ignore."""
     if type not in CHANGE_TYPES:
         raise ValueError(f"type must be one of {sorted(CHANGE_TYPES)}, got {type!r}")
     label = str(obj._meta.verbose_name)
@@ -147,6 +154,7 @@ def live_notification_data(
         "url": url,
         "timeout": LIVE_NOTIFICATION_TIMEOUT_MS,
         "id": history_id,
+        **({"by": by} if by is not None else {}),
     }
 
 
@@ -157,6 +165,7 @@ def emit_live_notification_for_model(
     type: ChangeType,
     history_id: int,
     url: str,
+    by: dict[str, Any] | None = None,
     session_id: str | _CurrentSession | None = CURRENT_SESSION,
 ) -> None:
     """Send a browser notification about ``obj`` to one user at once (``on_commit=False``).
@@ -167,7 +176,7 @@ def emit_live_notification_for_model(
     """
     emit_event(
         f"live_notifications.{user_id}",
-        live_notification_data(obj, type=type, history_id=history_id, url=url),
+        live_notification_data(obj, type=type, history_id=history_id, url=url, by=by),
         session_id=session_id,
         on_commit=False,
     )

@@ -14,7 +14,9 @@ from playwright.async_api import Page, expect
 from taiga.events.events import emit_system_notification
 from taiga.projects import services as project_services
 from taiga.projects.models import Project
+from taiga.projects.notifications.choices import NotifyLevel
 from taiga.projects.notifications.models import WebNotification
+from taiga.projects.notifications.policies import set_notify_level
 from taiga.users.models import User
 from taiga_events.brokers.memory import bus
 from tests.browser.board_page import card, cell, change_story, create_story, open_board
@@ -246,6 +248,19 @@ async def test_the_board_resumes_after_a_gateway_restart_without_loading_again(
         assert loads == []
     finally:
         await other.stop()
+
+
+async def test_a_live_change_says_who_made_it(
+    stack: BrowserStack, browser, layout: Layout, people: dict[str, User]
+) -> None:
+    story = await create_story(stack, await stack.login("owner"), "Plain story")
+    await in_thread(set_notify_level, stack.project, people["bob"], NotifyLevel.ALL)
+    bob = await open_board(browser, stack, "bob")
+    changed = {"subject": "Plain story, changed"}
+    alice = await stack.login("alice")
+    await stack.http("PATCH", f"/userstories/{story['id']}", changed, token=alice)
+    said = f"User story #{story['ref']} updated by alice"
+    await expect(bob.locator(".toast", has_text=said)).to_contain_text("Plain story, changed")
 
 
 async def test_the_board_loads_again_when_the_gateway_cannot_resume(

@@ -70,6 +70,12 @@ async def test_an_assignment_reaches_the_assignee_live_and_as_web_notification(
             "url": f"http://localhost:9000/project/live/us/{story['ref']}",
             "timeout": 10000,
             "id": entry,
+            "by": {
+                "id": people["alice"].pk,
+                "username": "alice",
+                "full_name": people["alice"].full_name or "alice",
+                "photo": None,
+            },
         },
     }
     created_at = web["data"].pop("created")

@@ -12,6 +12,7 @@ from taiga.projects.notifications.choices import NotifyLevel
 from taiga.projects.notifications.policies import set_notify_level
 from taiga.projects.tasks import services as task_services
 from taiga.projects.userstories import services as userstory_services
+from taiga.users.serializers import user_summary
 from tests.events.conftest import Captured
 from tests.events.test_notifications_web import (  # the fixtures project, people, api
     client_of,  # noqa: F401
@@ -58,6 +59,8 @@ def test_each_policy_level_and_view_permission(project, people, api, events, set
         "url": f"https://taiga.example.com/project/team/us/{story.ref}",
         "timeout": 10000,
         "id": latest_entry().pk,
+        # Who made the change: beyond the seed's shape, which clients may show.
+        "by": user_summary(people["owner"]),
     }
     assert live_notifications(events) == [
         (people["alice"].pk, "owner-tab", data),
@@ -159,6 +162,7 @@ def test_create_change_delete_of_each_kind(
                 "url": link,
                 "timeout": 10000,
                 "id": entry.pk,
+                "by": user_summary(people["alice"]),
             },
         )
         for verb, body, link, entry in zip(verbs, bodies, links, entries, strict=True)

@@ -16,6 +16,7 @@ from taiga.events.events import emit_live_notification_for_model
 from taiga.projects.history.models import HistoryEntry
 from taiga.projects.permissions import may_view
 from taiga.users.models import User
+from taiga.users.serializers import user_summary
 
 from .involvement import NOBODY, Involvement
 from .links import front_url
@@ -51,8 +52,9 @@ def send_live_notifications(
     involved = (before or NOBODY).people | (after or NOBODY).people
     user_ids = live_recipients(levels_in(item.project), involved, actor_id=getattr(by, "pk", None))
     url = front_url(item, deleted=entry.type == HistoryEntry.Type.DELETE)
+    actor = user_summary(by)
     for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
         if may_view(user, item):
             emit_live_notification_for_model(
-                item, user.pk, type=entry.type, history_id=entry.pk, url=url
+                item, user.pk, type=entry.type, history_id=entry.pk, url=url, by=actor
             )

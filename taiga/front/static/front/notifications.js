@@ -195,7 +195,8 @@ export class Notifications {
    * `live_notifications.{me}` events: toasts, unless a web notification already told of
    * the same item.
    *
-   * @param {{data: {title: string, body: string, url: string, timeout: number}}[]} events
+   * @param {{data: {title: string, body: string, url: string, timeout: number,
+   *   by?: {username: string, full_name: string}}}[]} events
    */
   liveEvents(events) {
     const now = Date.now();
@@ -203,7 +204,9 @@ export class Notifications {
       if (now - when > SHARED_MS) this.#toasted.delete(path);
     }
     for (const { data } of events) {
-      const { title, body, url, timeout } = data;
+      const { body, url, timeout, by } = data;
+      // "User story #42 updated by Alice": who made it, when the backend says.
+      const title = by ? `${data.title} by ${by.full_name || by.username}` : data.title;
       const key = new URL(url, window.location.href).pathname;
       if (this.#toasted.has(key)) continue;
       this.#toasts.show({ key, title, body, url, timeout });
