@@ -1,20 +1,26 @@
 # `make run` and `make test` work from a fresh clone: each sets up .venv first.
-# .venv gets the dev extra and the bench extra (matplotlib: the plot of `make bench`, and its test).
+# `make run` installs what the system needs; the rest get the dev extra and the bench extra
+# too (matplotlib: the plot of `make bench`, and its test).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+RUNNABLE := $(VENV)/.runnable
 INSTALLED := $(VENV)/.installed
 
 .PHONY: run test lint format gateway bench clean
 
-$(INSTALLED): pyproject.toml
+$(RUNNABLE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNNABLE)
+
+$(INSTALLED): $(RUNNABLE)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(INSTALLED)
 
 ## run: backend on :9000 and gateway on :8888 in one process (SQLite, in-process broker)
-run: $(INSTALLED)
+run: $(RUNNABLE)
 	$(BIN)/python manage.py quickstart
 
 ## test: the whole suite (services it cannot reach are skipped unless TAIGA_REQUIRE_SERVICES=1)
