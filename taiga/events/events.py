@@ -65,13 +65,23 @@ def emit_event(
         OutboxEvent.objects.using(using).create(
             event_id=event_id, routing_key=routing_key, message=orjson.dumps(message).decode()
         )
-        transaction.on_commit(get_relay(using).committed, using=using)
+        _relay_at_commit(using)
     else:
         try:
             backends.publish(routing_key, message)
         except Exception:
             logger.exception("could not emit event on %s", routing_key)
     return event_id
+
+
+def _relay_at_commit(using: str) -> None:
+    """Wake the relay once the transaction commits: once, however many events it emits
+    (a callback of a savepoint rolled back since is gone from the list, so it is added
+    again)."""
+    committed = get_relay(using).committed
+    pending = transaction.get_connection(using).run_on_commit
+    if not any(callback == committed for _, callback, _ in pending):
+        transaction.on_commit(committed, using=using)
 
 
 def changes_routing_key(project_id: int, type_name: str) -> str:

@@ -63,7 +63,6 @@ class RelayStats:
     unroutable: int = 0
     # Events given up because no broker could take them (too large for NOTIFY).
     unsendable: int = 0
-    failed_attempts: int = 0
 
 
 def _setting(name: str, default: float) -> float:
@@ -258,7 +257,6 @@ class Relay:
                     if not self._renewed_at:
                         delay = max(delay, _setting("EVENTS_RELAY_LEASE_SECONDS", 10.0) / 4)
                 except Exception as exc:
-                    self.stats.failed_attempts += 1
                     if not failing:
                         logger.warning(
                             "cannot publish the events outbox (%s): the events wait there "

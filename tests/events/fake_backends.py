@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from taiga.events.backends.base import BaseEventsPushBackend
+from taiga.events.backends.base import BaseEventsPushBackend, UnsendableEvent
 
 Batch = Sequence[tuple[str, dict[str, Any]]]
 
@@ -27,5 +27,7 @@ class Recording(BaseEventsPushBackend):
             raise ConnectionError("the broker is away")
         if not cls.routes:
             return range(len(batch))
+        if any(message["data"].get("too_large") for _, message in batch):
+            raise UnsendableEvent("too large for the broker")
         cls.published.extend(batch)
         return ()

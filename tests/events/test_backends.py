@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import subprocess
 import uuid
 
 import aio_pika
@@ -74,7 +75,10 @@ def test_postgresql_reconnects_after_losing_its_connection(postgresql_url: str) 
     assert orjson.loads(notification.payload)["session_id"] == "after"
 
 
-def test_rabbitmq_publishes_on_the_original_exchange(rabbitmq_url: str) -> None:
+def test_rabbitmq_publishes_on_the_original_exchange(rabbitmq_url: str, settings) -> None:
+    # A stream of its own: the shared one may be large, and slow to come back after the
+    # RabbitMQ restarts of other tests.
+    settings.EVENTS_RABBITMQ_STREAM_NAME = f"test.events.{uuid.uuid4().hex[:12]}"
     backend = load_backend(RABBIT, rabbitmq_url)
     tag = uuid.uuid4().hex
 
@@ -115,6 +119,9 @@ def test_rabbitmq_publishes_on_the_original_exchange(rabbitmq_url: str) -> None:
         assert backend._connection is connection_before  # one long-lived connection
     finally:
         backend.close()
+        stream = settings.EVENTS_RABBITMQ_STREAM_NAME
+        for name in (stream, f"{stream}.epoch"):
+            subprocess.run(["rabbitmqctl", "delete_queue", name], capture_output=True, timeout=60)
     assert received == [
         (f"changes.project.{tag}.tasks.task", {"session_id": "s", "data": {"n": 1}}),
         (f"changes.project.{tag}.tasks.task", {"session_id": "s", "data": {"n": 2}}),

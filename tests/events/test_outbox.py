@@ -158,3 +158,31 @@ def test_the_notification_command_reports_delivery(transactional_db, events: Cap
     call_command("emit_notification_message", "--title", "Maintenance", "--desc", "At 2 AM")
     assert capsys.readouterr().out == "sent notification 'Maintenance': delivered to the broker\n"
     assert events.keys() == ["notifications"]
+
+
+def test_an_event_no_broker_can_take_is_dropped_and_the_others_go(
+    transactional_db, recording, caplog
+) -> None:
+    for data in ({"n": 0}, {"n": 1, "too_large": True}, {"n": 2}):
+        emission.emit_event(KEY, data)
+    relay = Relay()
+    with caplog.at_level(logging.ERROR, logger="taiga.events.relay"):
+        assert relay.relay_pass() == 3
+    assert [message["data"]["n"] for _, message in recording.published] == [0, 2]
+    assert (relay.stats.unsendable, _pending()) == (1, [])
+    assert f"dropped the event on {KEY}, which cannot be sent" in caplog.text
+
+
+def test_a_transaction_wakes_the_relay_once_however_many_events_it_emits(
+    transactional_db, recording, monkeypatch
+) -> None:
+    woken: list[None] = []
+    monkeypatch.setattr(Relay, "committed", lambda relay: woken.append(None))
+    with transaction.atomic():
+        for n in range(5):
+            emission.emit_event(KEY, {"n": n})
+        with pytest.raises(RuntimeError), transaction.atomic():
+            emission.emit_event(KEY, {"n": "rolled back"})
+            raise RuntimeError("roll back the savepoint")
+    assert len(woken) == 1
+    assert len(_pending()) == 5
