@@ -186,7 +186,9 @@ class Gateway:
                 )
             match command:
                 case protocol.Ping():
-                    return protocol.pong(command_id)
+                    # Every event up to the head went out before this pong: a client's
+                    # quiet subscriptions stand there too, however old their last event.
+                    return protocol.pong(command_id, **self._head())
                 case protocol.Auth():
                     self._authenticate(client, command)
                 case protocol.Subscribe():
@@ -298,12 +300,17 @@ class Gateway:
         client.subscriptions[grant.pattern] = subscription
         self._sync(client)
         if command.id is not None:
-            if history.head is not None:
-                reply.update(position=history.head, epoch=history.epoch)
-            self.send(client, protocol.ack(command.id, **reply))
+            self.send(client, protocol.ack(command.id, **reply, **self._head()))
         for past in missed:
             self.send(client, protocol.event_frame(past.routing_key, past.envelope))
         self.metrics.replayed += len(missed)
+
+    def _head(self) -> dict[str, Any]:
+        """Where the history stands (the newest position delivered), if it is known."""
+        history = self.history
+        if history.head is None:
+            return {}
+        return {"position": history.head, "epoch": history.epoch}
 
     async def _missed(self, since: protocol.Since) -> str | None:
         """Make sure the window holds every event after ``since``, reading older ones back

@@ -235,11 +235,12 @@ _PARSERS = {
 PONG = orjson.dumps({"cmd": "pong"})
 
 
-def pong(command_id: Any = None) -> bytes:
-    """The reply to ``ping``; carries the id when the ping had one."""
+def pong(command_id: Any = None, **fields: Any) -> bytes:
+    """The reply to ``ping``: bare as the original's, or, to a ping with an id, with the id
+    and where the history stands (``position``, ``epoch``)."""
     if command_id is None:
         return PONG
-    return orjson.dumps({"cmd": "pong", "id": command_id})
+    return orjson.dumps({"cmd": "pong", "id": command_id, **fields})
 
 
 def ack(command_id: Any, **fields: Any) -> bytes:

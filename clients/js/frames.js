@@ -38,7 +38,8 @@
  * A parsed incoming frame.
  *
  * @typedef {{kind: 'event', event: TaigaEvent}
- *   | {kind: 'pong', id: (string | number | null)}
+ *   | {kind: 'pong', id: (string | number | null), position: (number | null),
+ *      epoch: (string | null)}
  *   | Ack
  *   | {kind: 'error', id: (string | number | null), code: string, message: string,
  *      routingKey: (string | null)}
@@ -62,7 +63,7 @@ export function parseFrame(text) {
     return { kind: 'unknown', frame };
   }
   const id = frame.id ?? null;
-  if (frame.cmd === 'pong') return { kind: 'pong', id };
+  if (frame.cmd === 'pong') return { kind: 'pong', id, ...positionOf(frame) };
   if (frame.cmd === 'ack') {
     const { position, epoch } = positionOf(frame);
     return {

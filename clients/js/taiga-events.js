@@ -667,6 +667,7 @@ export class TaigaEventsClient {
     for (const [sub, head] of conn.replaying.splice(0)) {
       if (isNewer(sub.mark, head)) sub.mark = head;
     }
+    if (frame.kind === 'pong') this.#catchUp(conn, frame);
     if (frame.kind === 'error') {
       entry.reject(new TaigaEventsError(frame.code, frame.message));
       return;
@@ -686,6 +687,23 @@ export class TaigaEventsClient {
     const mark = { position, epoch };
     for (const sub of conn.current) {
       if (sub.matcher(routingKey) && isNewer(sub.mark, mark)) sub.mark = mark;
+    }
+  }
+
+  /**
+   * A pong: every event up to where it says the history stands came before it, so the
+   * connection's subscriptions stand there, the quiet ones too (whose last event may be too
+   * old to resume from); not across histories, where events may have been lost between.
+   *
+   * @param {Connection} conn
+   * @param {{position: number | null, epoch: string | null}} head
+   */
+  #catchUp(conn, { position, epoch }) {
+    if (position === null || epoch === null) return;
+    for (const sub of conn.current) {
+      if (sub.mark === null || (sub.mark.epoch === epoch && position > sub.mark.position)) {
+        sub.mark = { position, epoch };
+      }
     }
   }
 

@@ -53,7 +53,6 @@ class PostgresBroker(SupervisedBroker):
             head = await _value(link, pg_history.HEAD)
             if epoch != self._epoch:
                 self._epoch, self._delivered = epoch, None
-            self.history_started(epoch, head)
             # What was published while the link was down, before anything notified since.
             while self._delivered is not None and self._delivered < head:
                 rows = await _rows(link, pg_history.AFTER, self._delivered, CATCH_UP_BATCH)
@@ -61,6 +60,8 @@ class PostgresBroker(SupervisedBroker):
                     break
                 for position, routing_key, message in rows:
                     self._handle(deliver, message, time.perf_counter(), routing_key, position)
+            # Only now: the gateway tells clients that they have every event up to the head.
+            self.history_started(epoch, head)
             ready()
             async for notification in link.notifies():
                 self._handle(deliver, notification.payload, time.perf_counter())

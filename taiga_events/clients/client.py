@@ -105,9 +105,9 @@ class Reply:
     """The gateway's answer to a command sent with an id, or an error it sends unprompted
     about one subscription (``routing_key``), such as ``subscription_revoked``.
 
-    The ``ack`` of a ``subscribe`` also says where the history stands (``mark``, None from
-    a gateway that does not say) and, for one sent with ``since``, whether what was missed
-    follows (``recovered``, or why not: ``reason``).
+    The ``ack`` of a ``subscribe``, and a ``pong``, also say where the history stands
+    (``mark``, None from a gateway that does not say); the ``ack`` of one sent with
+    ``since``, whether what was missed follows (``recovered``, or why not: ``reason``).
     """
 
     kind: Literal["ack", "pong", "error"]
@@ -134,7 +134,7 @@ def parse_frame(text: str | bytes) -> Event | Reply | None:
         return None
     cmd = frame.get("cmd")
     if cmd == "pong":
-        return Reply(cmd, frame.get("id"))
+        return Reply(cmd, frame.get("id"), mark=mark_of(frame))
     if cmd == "ack":
         recovered, reason = frame.get("recovered"), frame.get("reason")
         return Reply(
@@ -791,6 +791,8 @@ class EventsClient:
             for subscription, head in conn.replaying:
                 subscription.advance(head)
             conn.replaying.clear()
+            if frame.kind == "pong" and frame.mark is not None:
+                self._catch_up(conn, frame.mark)
             if frame.kind == "error":
                 entry.reply.set_exception(EventsError(frame.code or "error", frame.message))
                 return
@@ -806,6 +808,14 @@ class EventsClient:
         for subscription in conn.current:
             if matches(subscription.normalized, event.routing_key):
                 subscription.advance(mark)
+
+    def _catch_up(self, conn: _Connection, head: Mark) -> None:
+        """A pong: every event up to ``head`` came before it, so the connection's
+        subscriptions stand there, the quiet ones too (whose last event may be too old to
+        resume from); not across histories, where events may have been lost between."""
+        for subscription in conn.current:
+            if subscription.mark is None or subscription.mark.epoch == head.epoch:
+                subscription.advance(head)
 
     def _notice(self, error: EventsError) -> None:
         """An unprompted error about one subscription; a revoked one is not sent again."""

@@ -185,8 +185,10 @@ class _Doctor:
         await self.websocket.send(encode_command("ping", 1))
 
         async def pong() -> None:
-            while parse_frame(await self.websocket.recv()) != Reply("pong", 1):
-                pass
+            while True:
+                reply = parse_frame(await self.websocket.recv())
+                if isinstance(reply, Reply) and (reply.kind, reply.id) == ("pong", 1):
+                    return
 
         await self._within(pong(), "pong")
         return f"pong in {(time.perf_counter() - started) * 1000:.0f} ms"

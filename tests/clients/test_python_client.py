@@ -104,6 +104,9 @@ def test_events_are_typed_by_routing_key_and_keep_unknown_fields() -> None:
 
 def test_replies_and_unknown_frames() -> None:
     assert parse_frame('{"cmd":"pong"}') == Reply("pong", None)
+    assert parse_frame('{"cmd":"pong","id":3,"position":8,"epoch":"e"}') == Reply(
+        "pong", 3, mark=Mark(8, "e")
+    )
     assert parse_frame('{"cmd":"ack","id":4,"later":1}') == Reply("ack", 4)
     assert parse_frame(
         '{"cmd":"ack","id":4,"recovered":false,"reason":"too_old","position":-1,"epoch":"e"}'
@@ -701,6 +704,27 @@ async def test_a_history_that_no_longer_reaches_back_is_reported_too_old(clients
         await gateway.close()
 
 
+async def test_a_pong_brings_quiet_subscriptions_up_to_where_the_history_stands(
+    gateway: TestGateway, clients
+) -> None:
+    # Events for another project only: the quiet subscription would resume from its ack,
+    # further back with every event, until a replay can no longer reach it.
+    client = clients(gateway.url, token=make_token())
+    await within(client.connect())
+    await within(client.subscribe("changes.project.1.*"))
+    await within(client.subscribe("changes.project.2.*"))
+    events = client.events()
+    for pk in (1, 2, 3):
+        gateway.publish("changes.project.2.tasks.task", envelope(None, change(pk)))
+    last = [await within(anext(events)) for _ in range(3)][-1]
+    assert client.positions["changes.project.1.*"].position < last.position
+    await within(client.ping())
+    assert client.positions == {
+        "changes.project.1.*": Mark(last.position, last.epoch),
+        "changes.project.2.*": Mark(last.position, last.epoch),
+    }
+
+
 class ScriptedGateway:
     """A WebSocket server whose frames the test writes: it sees each command and answers
     it as an older or a resuming gateway would, in the order it chooses."""
@@ -765,6 +789,25 @@ async def test_a_connection_lost_during_a_replay_resumes_from_the_last_event_rep
     await websocket.close()
     _, command = await _subscribe_command(scripted)
     assert command["since"] == {"position": 5, "epoch": "e1"}
+
+
+async def test_a_pong_of_another_history_moves_no_subscription(
+    scripted: ScriptedGateway, clients
+) -> None:
+    client = clients(await scripted.start())
+    subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
+    connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
+    websocket, commands = await within(scripted.connections.get())
+    command = await within(commands.get())
+    await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
+    await within(asyncio.gather(subscribed, connected))
+    for head, expected in ((Mark(9, "e2"), Mark(3, "e1")), (Mark(7, "e1"), Mark(7, "e1"))):
+        pinged = asyncio.ensure_future(client.ping())
+        ping = await within(commands.get())
+        assert ping["cmd"] == "ping"
+        await websocket.send(_frame(cmd="pong", id=ping["id"], **head.to_since()))
+        await within(pinged)
+        assert client.positions["changes.project.1.*"] == expected
 
 
 async def test_an_older_gateway_is_subscribed_plainly_and_reported_not_recovered(

@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 
 from taiga_events.clients.client import EventsClient, State
 from tests.deploy.conftest import BIN, ROOT, Production, http_get
-from tests.e2e.conftest import send
+from tests.e2e.conftest import ping
 
 # The seed's curl commands ("Using curl to Trigger Events"), with a login first as the
 # README has it; {api} is the site's API through nginx.
@@ -90,7 +90,7 @@ async def test_the_seed_snippet_and_curl_commands_work_through_nginx(
     async with connect(production.events_url) as ws:
         subscribe = {"cmd": "subscribe", "routing_key": f"changes.project.{project}.*"}
         await ws.send(orjson.dumps(subscribe).decode())
-        assert await send(ws, cmd="ping") == {"cmd": "pong", "id": 1}
+        await ping(ws)
         created = await curl(CREATE, api=api, token=token, project=project, status=status)
         pk = orjson.loads(created)["id"]
         await curl(UPDATE, api=api, token=token, pk=pk)

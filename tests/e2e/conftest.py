@@ -103,6 +103,13 @@ async def send(ws: ClientConnection, **command: object) -> dict:
     return orjson.loads(await ws.recv())
 
 
+async def ping(ws: ClientConnection, command_id: object = 1) -> None:
+    """Ping and check that the next frame is its pong: commands and what the gateway sends
+    are in order, so whatever was to come before it has come."""
+    reply = await send(ws, cmd="ping", id=command_id)
+    assert (reply.get("cmd"), reply.get("id")) == ("pong", command_id), reply
+
+
 async def receive(ws: ClientConnection) -> dict:
     """The next frame, without the fields whose values a test cannot know: the random
     ``event_id`` of this backend's events, and the ``position`` and ``epoch`` of its

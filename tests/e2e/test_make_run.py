@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 from websockets.asyncio.client import connect
 
-from tests.e2e.conftest import http_request, receive, send
+from tests.e2e.conftest import http_request, ping, receive, send
 from tests.processes import free_port, read_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ async def test_make_run_serves_the_printed_commands(tmp_path: Path) -> None:
         async with connect(f"ws://localhost:{ws_port}/events") as ws:
             subscribe = {"cmd": "subscribe", "routing_key": f"changes.project.{project_id}.*"}
             await ws.send(orjson.dumps(subscribe).decode())
-            assert await send(ws, cmd="ping") == {"cmd": "pong", "id": 1}
+            await ping(ws)
             created = await asyncio.to_thread(
                 http_request,
                 "POST",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from tests.e2e.conftest import Stack, receive, send
+from tests.e2e.conftest import Stack, ping, receive, send
 
 
 async def test_seed_snippet_sees_create_change_delete(stack: Stack) -> None:
@@ -17,7 +17,7 @@ async def test_seed_snippet_sees_create_change_delete(stack: Stack) -> None:
         ).decode()
     )
     # Commands are handled in order, so the pong proves the subscription is live.
-    assert await send(ws, cmd="ping") == {"cmd": "pong", "id": 1}
+    await ping(ws)
     token = await stack.login("alice")
 
     created = await stack.http(

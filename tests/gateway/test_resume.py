@@ -209,3 +209,37 @@ async def test_a_malformed_since_is_an_error_and_the_connection_stays(
     reply = await client.send(cmd="subscribe", routing_key=STORIES, since=since)
     assert (reply["cmd"], reply["code"]) == ("error", "invalid_argument")
     assert (await client.send(cmd="subscribe", routing_key=STORIES))["cmd"] == "ack"
+
+
+async def test_a_pong_says_where_the_history_stands_so_quiet_subscriptions_resume(
+    gateway_factory,
+) -> None:
+    # A client that follows a quiet project while others are busy: its last event, or its
+    # ack, falls further behind than a replay may reach; the pong after the others' events
+    # is a point it has everything up to.
+    gateway = await gateway_factory(replay_limit=2)
+    gateway.backend.grant(5, 1)
+    client = await _follower(gateway, routing_key=STORIES)
+    for pk in range(4):
+        gateway.publish("changes.project.6.userstories.userstory", None, pk=pk)
+    pong = await client.send(cmd="ping")
+    assert pong == {"cmd": "pong", "id": 3, "position": 3, "epoch": gateway.bus.epoch}
+    await client.ws.close()
+    _publish_stories(gateway, [1])  # missed
+
+    again = await _follower(gateway)
+    too_old = {"position": 0, "epoch": gateway.bus.epoch}  # where its ack left it
+    reply = await again.send(cmd="subscribe", routing_key=STORIES, since=too_old)
+    assert (reply["recovered"], reply["reason"]) == (False, "limit")
+    since = {"position": pong["position"], "epoch": pong["epoch"]}
+    assert (await again.send(cmd="subscribe", routing_key=STORIES, since=since))["recovered"]
+    assert await _pks(again, 1) == [1]
+
+
+async def test_a_ping_without_an_id_gets_the_originals_bare_pong(
+    gateway: GatewayUnderTest,
+) -> None:
+    _publish_stories(gateway, [1])
+    client = await gateway.client()
+    await client.ws.send('{"cmd": "ping"}')
+    assert await client.recv() == {"cmd": "pong"}

@@ -21,7 +21,9 @@ async def test_ping_is_answered_before_auth(gateway: GatewayUnderTest) -> None:
         await ws.send('{"cmd":"ping"}')
         assert orjson.loads(await ws.recv()) == {"cmd": "pong"}
     client = await gateway.client()
-    assert await client.send(cmd="ping") == {"cmd": "pong", "id": 1}
+    pong = await client.send(cmd="ping")
+    # With an id, it also says where the history stands (docs/PROTOCOL.md).
+    assert pong == {"cmd": "pong", "id": 1, "position": -1, "epoch": gateway.bus.epoch}
 
 
 async def test_auth_then_subscribe_then_events(gateway: GatewayUnderTest) -> None:

@@ -168,7 +168,7 @@ async def test_a_backend_outage_suspends_live_subscriptions_until_it_is_back(
     while not received:
         gateway.publish(US, None, pk="probe")
         await client.ws.send('{"cmd":"ping","id":"probe"}')
-        while (frame := await client.recv()) != {"cmd": "pong", "id": "probe"}:
+        while (frame := await client.recv()).get("id") != "probe":
             received.append(frame)
     assert [frame["data"]["pk"] for frame in received] == ["probe"]
 

@@ -44,8 +44,15 @@ test('an event names its position in its history, both or neither', () => {
 });
 
 test('replies: pong, ack and error with their ids and codes', () => {
-  assert.deepEqual(parseFrame('{"cmd":"pong"}'), { kind: 'pong', id: null });
-  assert.deepEqual(parseFrame('{"cmd":"pong","id":3}'), { kind: 'pong', id: 3 });
+  const bare = { position: null, epoch: null };
+  assert.deepEqual(parseFrame('{"cmd":"pong"}'), { kind: 'pong', id: null, ...bare });
+  assert.deepEqual(parseFrame('{"cmd":"pong","id":3}'), { kind: 'pong', id: 3, ...bare });
+  assert.deepEqual(parseFrame('{"cmd":"pong","id":3,"position":8,"epoch":"e"}'), {
+    kind: 'pong',
+    id: 3,
+    position: 8,
+    epoch: 'e',
+  });
   const plain = { position: null, epoch: null, recovered: null, reason: null };
   assert.deepEqual(parseFrame('{"cmd":"ack","id":"a","later":1}'), {
     kind: 'ack',

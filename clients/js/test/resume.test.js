@@ -173,6 +173,22 @@ test('resumes from the last event received, reports before the replay, then goes
   client.close();
 });
 
+test('a pong brings quiet subscriptions up to where the history stands, not across histories', async () => {
+  const client = newClient();
+  const socket = await subscribed(client, { position: 3, epoch: 'e1' });
+  const pongs = [
+    [{ position: 9, epoch: 'e2' }, { position: 3, epoch: 'e1' }],
+    [{ position: 7, epoch: 'e1' }, { position: 7, epoch: 'e1' }],
+  ];
+  for (const [head, expected] of pongs) {
+    const pinged = client.ping();
+    socket.write({ cmd: 'pong', id: (await socket.take('ping')).id, ...head });
+    await pinged;
+    assert.deepEqual(client.positions[P], expected);
+  }
+  client.close();
+});
+
 test('a connection lost during a replay resumes from the last event replayed', async () => {
   const client = newClient();
   const first = await subscribed(client, { position: 3, epoch: 'e1' });
