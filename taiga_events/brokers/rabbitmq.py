@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 
 import aio_pika
+import aiormq.abc
 from aiormq.abc import DeliveredMessage
 
 from ..history import Past
@@ -129,6 +130,7 @@ class RabbitMQBroker(SupervisedBroker):
             self.handle_body(deliver, message.routing_key or "", message.body, received_at)
 
         underlay = await channel.get_underlay_channel()
+        _lost_if_cancelled(underlay, queue.name, on_close)
         await underlay.basic_consume(queue.name, on_message, no_ack=True)
 
     async def _consume_stream(
@@ -179,6 +181,7 @@ class RabbitMQBroker(SupervisedBroker):
 
         starting = self._delivered is None
         start: int | str = "last" if starting else self._delivered + 1
+        _lost_if_cancelled(underlay, self.stream.name, on_close)
         await underlay.basic_consume(
             self.stream.name, on_message, arguments={"x-stream-offset": start}
         )
@@ -244,3 +247,14 @@ class RabbitMQBroker(SupervisedBroker):
         finally:
             with contextlib.suppress(Exception):
                 await channel.close()
+
+
+def _lost_if_cancelled(channel: aiormq.abc.AbstractChannel, queue: str, on_close) -> None:
+    """A consumer RabbitMQ cancels (its queue was deleted) would leave the link up with
+    nothing coming: take it for a lost link, so that the queue is declared again and read."""
+
+    def cancelled(_frame: object) -> None:
+        cause = LinkLost(f"RabbitMQ cancelled the consumer of {queue!r}: was it deleted?")
+        on_close(None, cause)
+
+    channel.on_consumer_cancel_callbacks.add(cancelled)

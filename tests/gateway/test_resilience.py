@@ -24,6 +24,7 @@ from taiga.events.backends import load_backend
 from taiga_events.brokers import pg_history
 from taiga_events.brokers.postgresql import PostgresBroker
 from taiga_events.brokers.rabbitmq import RabbitMQBroker
+from taiga_events.brokers.stream import StreamSettings
 from tests.gateway.conftest import Client, GatewayUnderTest, until
 
 FAST_RETRY = {"reconnect_delay": 0.05, "max_reconnect_delay": 0.5}
@@ -104,6 +105,40 @@ async def test_rabbitmq_down_at_start_up_then_lost_mid_stream(
     await _publish(rabbitmq_url, key, pk=2)
     assert (await client.recv())["data"] == {"pk": 2}
     assert gateway.running.broker.reconnects == 1
+
+
+async def test_a_stream_deleted_under_the_gateway_is_declared_again_and_read(
+    rabbitmq_url: str, gateway_factory, caplog
+) -> None:
+    # RabbitMQ cancels the consumer of a deleted queue and the link stays up: unnoticed,
+    # the gateway would deliver nothing again, with /healthz saying ok.
+    stream = StreamSettings(name=f"test.events.{uuid.uuid4().hex[:12]}")
+    try:
+        gateway = await gateway_factory(RabbitMQBroker(rabbitmq_url, stream=stream, **FAST_RETRY))
+        key = _unique_key()
+        gateway.backend.grant(int(key.split(".")[2]), 1)
+        client = await _subscribed(gateway, key)
+        await _publish(rabbitmq_url, key, pk=1)
+        first = await client.recv()
+        caplog.clear()
+        connection = await aio_pika.connect(rabbitmq_url)
+        async with connection:
+            await (await connection.channel()).queue_delete(stream.name)
+        await until(lambda: gateway.running.broker.reconnects == 1)
+        await gateway.health_becomes(200)
+        await _publish(rabbitmq_url, key, pk=2)
+        second = await client.recv()
+        # A new stream: a new history.
+        assert (second["data"], second["position"]) == ({"pk": 2}, 0)
+        assert second["epoch"] != first["epoch"]
+        lost = [r.getMessage() for r in caplog.records if r.name == "taiga_events.brokers.base"]
+        assert f"RabbitMQ cancelled the consumer of {stream.name!r}" in lost[0]
+    finally:
+        connection = await aio_pika.connect(rabbitmq_url)
+        async with connection:
+            channel = await connection.channel()
+            for name in (stream.name, f"{stream.name}.epoch"):
+                await channel.queue_delete(name)
 
 
 @pytest.fixture
