@@ -8,7 +8,9 @@ durable stream and its ``#`` binding (``stream.declare``), and reads the stream:
 last chunk when the gateway starts (before it takes clients: that fills its window and
 tells where the history stands), and from right after the last offset it delivered when it
 reconnects, so that what was published while its link was down reaches its clients, in
-order and once. Each message's offset (``x-stream-offset``) is its position. Older events
+order and once (from its first offset if the stream is a new one: deleted and made again).
+A consumer that RabbitMQ cancels (its stream or queue deleted) counts as a lost link. Each
+message's offset (``x-stream-offset``) is its position. Older events
 are read back from the stream to resume clients (``read_back``). Every gateway reads the
 whole stream: they all receive every event and agree on its position.
 
@@ -138,6 +140,7 @@ class RabbitMQBroker(SupervisedBroker):
     ) -> None:
         assert self.stream is not None
         epoch = await streams.declare(connection, self.stream)
+        reconnecting = self._epoch is not None
         if epoch != self._epoch:
             self._epoch, self._delivered = epoch, None
         self.history_started(epoch, self._delivered)
@@ -179,13 +182,19 @@ class RabbitMQBroker(SupervisedBroker):
                 deliver, message.routing_key or "", message.body, received_at, offset, epoch
             )
 
-        starting = self._delivered is None
-        start: int | str = "last" if starting else self._delivered + 1
+        # Started afresh, from the last chunk: what came before reached no client. Back
+        # on a new history (the stream was deleted and made again), from its first: all
+        # of it is news to the clients connected meanwhile.
+        start: int | str
+        if self._delivered is not None:
+            start = self._delivered + 1
+        else:
+            start = "first" if reconnecting else "last"
         _lost_if_cancelled(underlay, self.stream.name, on_close)
         await underlay.basic_consume(
             self.stream.name, on_message, arguments={"x-stream-offset": start}
         )
-        if starting:
+        if start == "last":
             # The stream's last chunk tells where the history stands: before taking
             # clients, wait for it (briefly: an empty stream sends nothing).
             deadline = loop.time() + FIRST_CHUNK_WAIT

@@ -25,6 +25,7 @@ from taiga_events.brokers import pg_history
 from taiga_events.brokers.postgresql import PostgresBroker
 from taiga_events.brokers.rabbitmq import RabbitMQBroker
 from taiga_events.brokers.stream import StreamSettings
+from taiga_events.brokers.stream import declare as declare_stream
 from tests.gateway.conftest import Client, GatewayUnderTest, until
 
 FAST_RETRY = {"reconnect_delay": 0.05, "max_reconnect_delay": 0.5}
@@ -113,8 +114,10 @@ async def test_a_stream_deleted_under_the_gateway_is_declared_again_and_read(
     # RabbitMQ cancels the consumer of a deleted queue and the link stays up: unnoticed,
     # the gateway would deliver nothing again, with /healthz saying ok.
     stream = StreamSettings(name=f"test.events.{uuid.uuid4().hex[:12]}")
+    # Slow enough to come back after the publisher has made the stream again.
+    retry = {"reconnect_delay": 2.0, "max_reconnect_delay": 2.0}
     try:
-        gateway = await gateway_factory(RabbitMQBroker(rabbitmq_url, stream=stream, **FAST_RETRY))
+        gateway = await gateway_factory(RabbitMQBroker(rabbitmq_url, stream=stream, **retry))
         key = _unique_key()
         gateway.backend.grant(int(key.split(".")[2]), 1)
         client = await _subscribed(gateway, key)
@@ -124,13 +127,20 @@ async def test_a_stream_deleted_under_the_gateway_is_declared_again_and_read(
         connection = await aio_pika.connect(rabbitmq_url)
         async with connection:
             await (await connection.channel()).queue_delete(stream.name)
-        await until(lambda: gateway.running.broker.reconnects == 1)
-        await gateway.health_becomes(200)
-        await _publish(rabbitmq_url, key, pk=2)
-        second = await client.recv()
-        # A new stream: a new history.
-        assert (second["data"], second["position"]) == ({"pk": 2}, 0)
-        assert second["epoch"] != first["epoch"]
+            await until(lambda: not gateway.running.broker.connected)
+            # A publisher makes the stream again (a new one, a new epoch) and publishes,
+            # each event confirmed before the next: chunks of their own, all before the
+            # gateway is back.
+            await declare_stream(connection, stream)
+            channel = await connection.channel(publisher_confirms=True)
+            exchange = await channel.get_exchange("events")
+            for pk in (2, 3, 4):
+                body = orjson.dumps({"session_id": None, "data": {"pk": pk}})
+                await exchange.publish(aio_pika.Message(body), routing_key=key)
+        assert not gateway.running.broker.connected
+        again = [await client.recv() for _ in range(3)]
+        assert [(e["data"]["pk"], e["position"]) for e in again] == [(2, 0), (3, 1), (4, 2)]
+        assert {e["epoch"] for e in again} != {first["epoch"]}
         lost = [r.getMessage() for r in caplog.records if r.name == "taiga_events.brokers.base"]
         assert f"RabbitMQ cancelled the consumer of {stream.name!r}" in lost[0]
     finally:
