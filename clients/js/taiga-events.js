@@ -90,6 +90,7 @@ export class TaigaEventsError extends Error {
  * A pattern followed.
  *
  * @typedef {object} Subscription
+ * @property {string} pattern
  * @property {boolean} selfNotification
  * @property {(key: string) => boolean} matcher
  * @property {{resolve: Function, reject: Function}[]} waiters
@@ -300,6 +301,7 @@ export class TaigaEventsClient {
       subscription.selfNotification = selfNotification;
     } else {
       subscription = {
+        pattern,
         selfNotification,
         matcher: patternMatcher(pattern),
         waiters: [],
@@ -392,7 +394,9 @@ export class TaigaEventsClient {
    * Listen to the outcome of each subscription sent again after a reconnection (or given a
    * `since`), called on its `ack`, before what it replays. `recovered: true`: every event
    * missed follows, like live ones. `recovered: false`: some are lost (`reason` says why),
-   * so fetch again what depends on that subscription; it is live again either way.
+   * so fetch again what depends on that subscription; it is live again either way. Also
+   * called, with `recovered: false` and `epoch`, when a connected subscription meets a new
+   * history (the broker's was made again: events may have been lost between the two).
    *
    * @param {(resumed: Resumed) => void} listener
    * @returns {() => void} Removes the listener.
@@ -547,7 +551,16 @@ export class TaigaEventsClient {
     const outcome = resumeOutcome(since, ack);
     if (!outcome.recovered) sub.mark = head; // it starts again from there
     else if (head) conn.replaying.push([sub, head]);
-    const resumed = { routingKey: pattern, ...outcome, since: since && { ...since } };
+    this.#reportResume(sub, outcome, since);
+  }
+
+  /**
+   * @param {Subscription} sub
+   * @param {{recovered: boolean, reason: string | null}} outcome
+   * @param {Mark | null} since
+   */
+  #reportResume(sub, outcome, since) {
+    const resumed = { routingKey: sub.pattern, ...outcome, since: since && { ...since } };
     for (const listener of this.#resumeListeners) callSafely(listener, resumed);
   }
 
@@ -686,25 +699,40 @@ export class TaigaEventsClient {
     if (position === null || epoch === null) return;
     const mark = { position, epoch };
     for (const sub of conn.current) {
-      if (sub.matcher(routingKey) && isNewer(sub.mark, mark)) sub.mark = mark;
+      if (sub.matcher(routingKey)) this.#advance(sub, mark);
+    }
+  }
+
+  /**
+   * A subscription stands at `mark` now. If its own is of another history, the broker's
+   * history was made again while it was connected and events may have been lost between
+   * the two: that is reported as a resume that did not recover (`epoch`), so that what
+   * depends on it is fetched again.
+   *
+   * @param {Subscription} sub
+   * @param {Mark} mark
+   */
+  #advance(sub, mark) {
+    const since = sub.mark;
+    if (since !== null && since.epoch !== mark.epoch) {
+      sub.mark = mark;
+      this.#reportResume(sub, { recovered: false, reason: 'epoch' }, since);
+    } else if (isNewer(since, mark)) {
+      sub.mark = mark;
     }
   }
 
   /**
    * A pong: every event up to where it says the history stands came before it, so the
    * connection's subscriptions stand there, the quiet ones too (whose last event may be too
-   * old to resume from); not across histories, where events may have been lost between.
+   * old to resume from).
    *
    * @param {Connection} conn
    * @param {{position: number | null, epoch: string | null}} head
    */
   #catchUp(conn, { position, epoch }) {
     if (position === null || epoch === null) return;
-    for (const sub of conn.current) {
-      if (sub.mark === null || (sub.mark.epoch === epoch && position > sub.mark.position)) {
-        sub.mark = { position, epoch };
-      }
-    }
+    for (const sub of conn.current) this.#advance(sub, { position, epoch });
   }
 
   /**

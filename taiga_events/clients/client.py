@@ -295,6 +295,7 @@ class _Pending:
 
 @dataclass(eq=False)
 class _Subscription:
+    pattern: str
     normalized: str
     self_notification: bool
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
@@ -302,9 +303,13 @@ class _Subscription:
     # Sending it again is a resume: it was acknowledged before, or given a ``since``.
     resuming: bool = False
 
-    def advance(self, mark: Mark) -> None:
-        if mark.is_newer_than(self.mark):
+    def advance(self, mark: Mark) -> Mark | None:
+        """Stand at ``mark`` if it is further on; returns the old mark if it was of another
+        history (the broker's was made again: events may have been lost between)."""
+        since = self.mark
+        if mark.is_newer_than(since):
             self.mark = mark
+        return since if since is not None and since.epoch != mark.epoch else None
 
 
 @dataclass(eq=False)
@@ -443,7 +448,11 @@ class EventsClient:
         subscription = self._subscriptions.get(pattern)
         if subscription is None:
             subscription = _Subscription(
-                normalize_pattern(pattern), self_notification, mark=since, resuming=bool(since)
+                pattern,
+                normalize_pattern(pattern),
+                self_notification,
+                mark=since,
+                resuming=bool(since),
             )
             self._subscriptions[pattern] = subscription
         subscription.self_notification = self_notification
@@ -522,7 +531,9 @@ class EventsClient:
     def on_resume(self, callback: Callback) -> Callable[[], None]:
         """Call ``callback(Resumed)`` for each subscription sent again after a reconnection
         (or given ``since``), as its ack arrives, before what it replays. Not ``recovered``:
-        fetch again what depends on that subscription. Returns the remover."""
+        fetch again what depends on that subscription. Also called, not ``recovered``, with
+        ``epoch``, when a connected subscription meets a new history (the broker's was made
+        again: events may have been lost between the two). Returns the remover."""
         return _add(self._resume_listeners, callback)
 
     def events(self, *patterns: str) -> EventStream:
@@ -716,7 +727,9 @@ class EventsClient:
             subscription.mark = ack.mark  # it starts again from there
         elif ack.mark is not None:
             conn.replaying.append((subscription, ack.mark))
-        resumed = Resumed(pattern, recovered, reason, since)
+        self._report_resume(Resumed(pattern, recovered, reason, since))
+
+    def _report_resume(self, resumed: Resumed) -> None:
         for listener in list(self._resume_listeners):
             self._call(listener, resumed)
 
@@ -805,17 +818,24 @@ class EventsClient:
         if event.position is None or event.epoch is None:
             return
         mark = Mark(event.position, event.epoch)
-        for subscription in conn.current:
+        for subscription in list(conn.current):
             if matches(subscription.normalized, event.routing_key):
-                subscription.advance(mark)
+                self._advance(subscription, mark)
+
+    def _advance(self, subscription: _Subscription, mark: Mark) -> None:
+        """Move a subscription of the connection; one that meets a new history while
+        connected is reported not recovered (``epoch``), so what depends on it is fetched
+        again."""
+        since = subscription.advance(mark)
+        if since is not None:
+            self._report_resume(Resumed(subscription.pattern, False, "epoch", since))
 
     def _catch_up(self, conn: _Connection, head: Mark) -> None:
         """A pong: every event up to ``head`` came before it, so the connection's
         subscriptions stand there, the quiet ones too (whose last event may be too old to
-        resume from); not across histories, where events may have been lost between."""
-        for subscription in conn.current:
-            if subscription.mark is None or subscription.mark.epoch == head.epoch:
-                subscription.advance(head)
+        resume from)."""
+        for subscription in list(conn.current):
+            self._advance(subscription, head)
 
     def _notice(self, error: EventsError) -> None:
         """An unprompted error about one subscription; a revoked one is not sent again."""

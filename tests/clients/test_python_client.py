@@ -791,23 +791,36 @@ async def test_a_connection_lost_during_a_replay_resumes_from_the_last_event_rep
     assert command["since"] == {"position": 5, "epoch": "e1"}
 
 
-async def test_a_pong_of_another_history_moves_no_subscription(
+async def test_a_new_history_met_while_connected_is_reported_not_recovered(
     scripted: ScriptedGateway, clients
 ) -> None:
+    # The broker's history made again (a stream deleted and made again) while connected:
+    # events may have been lost between the two, and the client is told as on a resume.
     client = clients(await scripted.start())
+    resumes = Resumes(client)
     subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
     connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
     websocket, commands = await within(scripted.connections.get())
     command = await within(commands.get())
     await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
     await within(asyncio.gather(subscribed, connected))
-    for head, expected in ((Mark(9, "e2"), Mark(3, "e1")), (Mark(7, "e1"), Mark(7, "e1"))):
-        pinged = asyncio.ensure_future(client.ping())
-        ping = await within(commands.get())
-        assert ping["cmd"] == "ping"
-        await websocket.send(_frame(cmd="pong", id=ping["id"], **head.to_since()))
-        await within(pinged)
-        assert client.positions["changes.project.1.*"] == expected
+    tasks = asyncio.ensure_future(client.subscribe("changes.project.1.tasks"))
+    command = await within(commands.get())
+    await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
+    await within(tasks)
+    await websocket.send(_frame(routing_key=US_KEY, data=change(1), position=0, epoch="e2"))
+    since = Mark(3, "e1")
+    assert await resumes.next() == Resumed("changes.project.1.*", False, "epoch", since)
+    assert client.positions["changes.project.1.*"] == Mark(0, "e2")
+    # The quiet one learns it from the next pong.
+    pinged = asyncio.ensure_future(client.ping())
+    ping = await within(commands.get())
+    assert ping["cmd"] == "ping"
+    await websocket.send(_frame(cmd="pong", id=ping["id"], position=0, epoch="e2"))
+    await within(pinged)
+    assert await resumes.next() == Resumed("changes.project.1.tasks", False, "epoch", since)
+    assert client.positions["changes.project.1.tasks"] == Mark(0, "e2")
+    assert resumes.queue.empty()
 
 
 async def test_an_older_gateway_is_subscribed_plainly_and_reported_not_recovered(

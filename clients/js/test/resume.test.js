@@ -173,19 +173,37 @@ test('resumes from the last event received, reports before the replay, then goes
   client.close();
 });
 
-test('a pong brings quiet subscriptions up to where the history stands, not across histories', async () => {
+test('a pong brings quiet subscriptions up to where the history stands', async () => {
   const client = newClient();
+  const seen = record(client);
   const socket = await subscribed(client, { position: 3, epoch: 'e1' });
-  const pongs = [
-    [{ position: 9, epoch: 'e2' }, { position: 3, epoch: 'e1' }],
-    [{ position: 7, epoch: 'e1' }, { position: 7, epoch: 'e1' }],
-  ];
-  for (const [head, expected] of pongs) {
-    const pinged = client.ping();
-    socket.write({ cmd: 'pong', id: (await socket.take('ping')).id, ...head });
-    await pinged;
-    assert.deepEqual(client.positions[P], expected);
-  }
+  const pinged = client.ping();
+  socket.write({ cmd: 'pong', id: (await socket.take('ping')).id, position: 7, epoch: 'e1' });
+  await pinged;
+  assert.deepEqual(client.positions[P], { position: 7, epoch: 'e1' });
+  assert.deepEqual(seen, []);
+  client.close();
+});
+
+test('a new history met while connected is reported not recovered, by an event or a pong', async () => {
+  const client = newClient();
+  const seen = record(client);
+  const tasks = 'changes.project.1.tasks';
+  const socket = await subscribed(client, { position: 3, epoch: 'e1' });
+  const subscribing = client.subscribe(tasks);
+  const command = await socket.take('subscribe');
+  socket.write({ cmd: 'ack', id: command.id, position: 3, epoch: 'e1' });
+  await subscribing;
+  socket.write(event(0, KEY, 'e2')); // the broker's history was made again
+  const since = { position: 3, epoch: 'e1' };
+  assert.deepEqual(seen, [{ routingKey: P, recovered: false, reason: 'epoch', since }, 0]);
+  assert.deepEqual(client.positions[P], { position: 0, epoch: 'e2' });
+  // The quiet one learns it from the next pong.
+  const pinged = client.ping();
+  socket.write({ cmd: 'pong', id: (await socket.take('ping')).id, position: 0, epoch: 'e2' });
+  await pinged;
+  assert.deepEqual(seen.slice(2), [{ routingKey: tasks, recovered: false, reason: 'epoch', since }]);
+  assert.deepEqual(client.positions[tasks], { position: 0, epoch: 'e2' });
   client.close();
 });
 
