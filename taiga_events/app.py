@@ -129,7 +129,7 @@ async def start(
     broker = broker or make_broker(config)
     heap = HeapFreezer() if freeze_heap else None
     gateway.broker = broker
-    await broker.start(gateway.dispatch, gateway.history_started)
+    await broker.start(gateway.dispatch, gateway.history_started, gateway.history_lost)
     try:
         server = await start_server(
             gateway,

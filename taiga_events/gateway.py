@@ -100,6 +100,24 @@ class Gateway:
         """The broker link is up on the history ``epoch``, whose newest position is ``head``."""
         self.history.start(epoch, head)
 
+    def history_lost(self, first: int, after: int) -> None:
+        """Events ``first`` to ``after - 1`` are gone from the broker before this gateway
+        delivered them (its link was down longer than they are kept). No resume may be
+        taken as complete across them, and the clients connected meanwhile missed them
+        without knowing: they are closed (4001) so that they resume, learn that they cannot
+        (``too_old``) and fetch again."""
+        self.history.lose(after - 1)
+        logger.warning(
+            "events %d to %d were lost to this gateway (its broker link was down for longer "
+            "than the broker keeps them): closing its %d connections so that clients fetch "
+            "again",
+            first,
+            after - 1,
+            len(self.clients),
+        )
+        for client in list(self.clients.values()):
+            self._close(client, CloseCode.EVENTS_LOST, "events were lost: resume")
+
     def dispatch(self, routing_key: str, envelope: dict[str, Any], received_at: float) -> None:
         """Send one broker message to every subscribed connection, framed once."""
         metrics = self.metrics
@@ -140,16 +158,18 @@ class Gateway:
         client = self.clients.get(websocket)
         if client is None:
             return
-        self.disconnect(client)
         self.metrics.slow_client_closes += 1
         logger.warning(
             "closing a connection that does not keep up (more than %d bytes unsent)",
             self.limits.send_buffer_bytes,
             extra={"remote": remote_address(websocket), "user_id": client.user_id},
         )
-        task = asyncio.get_running_loop().create_task(
-            websocket.close(CloseCode.SLOW_CLIENT, "send buffer full: client too slow")
-        )
+        self._close(client, CloseCode.SLOW_CLIENT, "send buffer full: client too slow")
+
+    def _close(self, client: ClientState, code: int, reason: str) -> None:
+        """Forget the connection now, and close it with ``code`` in the background."""
+        self.disconnect(client)
+        task = asyncio.get_running_loop().create_task(client.websocket.close(code, reason))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 

@@ -59,6 +59,13 @@ class Window:
         elif head is not None and (self.head is None or head > self.head):
             self.head = head
 
+    def lose(self, head: int) -> None:
+        """Events up to ``head`` that it does not hold are gone for good: forget those it
+        holds, so that no resume from before them is taken as complete."""
+        self._events.clear()
+        self._positions.clear()
+        self.head = head
+
     def append(self, epoch: str, past: Past) -> bool:
         """Keep a delivered event; False if it is not new (an older or repeated position)."""
         if epoch != self.epoch:

@@ -47,6 +47,7 @@ class CloseCode:
 
     GOING_AWAY = 1001
     SLOW_CLIENT = 4000
+    EVENTS_LOST = 4001
 
 
 class ProtocolError(Exception):

@@ -25,6 +25,10 @@ Deliver = Callable[[str, dict[str, Any], float], None]
 # history_started(epoch, head): the broker is (again) connected to the history named epoch,
 # whose newest position is head (None: not known).
 HistoryStarted = Callable[[str, int | None], None]
+# history_lost(first, after): back on its history, the broker no longer holds the events from
+# position first to after - 1, which this gateway never delivered (its link was down for
+# longer than the history is kept).
+HistoryLost = Callable[[int, int], None]
 
 
 class BadMessage(ValueError):
@@ -65,9 +69,15 @@ class Broker(abc.ABC):
         self.last_error: str | None = None
 
     @abc.abstractmethod
-    async def start(self, deliver: Deliver, history: HistoryStarted | None = None) -> None:
+    async def start(
+        self,
+        deliver: Deliver,
+        history: HistoryStarted | None = None,
+        lost: HistoryLost | None = None,
+    ) -> None:
         """Connect and call ``deliver(routing_key, envelope, received_at)`` for every event,
-        and ``history(epoch, head)`` whenever the link to a numbered history is made."""
+        ``history(epoch, head)`` whenever the link to a numbered history is made, and
+        ``lost(first, after)`` if events were lost to this gateway meanwhile."""
 
     async def read_back(
         self, after: int, limit: int, until: int | None = None
@@ -153,6 +163,7 @@ class SupervisedBroker(Broker):
     def __init__(self, *, reconnect_delay: float = 0.25, max_reconnect_delay: float = 2.0) -> None:
         super().__init__()
         self.history_started: HistoryStarted = lambda epoch, head: None
+        self.history_lost: HistoryLost = lambda first, after: None
         self.reconnect_delay = reconnect_delay
         self.max_reconnect_delay = max_reconnect_delay
         self._task: asyncio.Task | None = None
@@ -162,8 +173,14 @@ class SupervisedBroker(Broker):
         """Connect, start consuming, call ``ready()``, and return or raise once the link is
         lost. Cancellation must close the link."""
 
-    async def start(self, deliver: Deliver, history: HistoryStarted | None = None) -> None:
+    async def start(
+        self,
+        deliver: Deliver,
+        history: HistoryStarted | None = None,
+        lost: HistoryLost | None = None,
+    ) -> None:
         self.history_started = history or (lambda epoch, head: None)
+        self.history_lost = lost or (lambda first, after: None)
         first_attempt = asyncio.get_running_loop().create_future()
         self._task = asyncio.create_task(self._supervise(deliver, first_attempt))
         await asyncio.shield(first_attempt)

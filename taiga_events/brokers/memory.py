@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 
 from ..history import DEFAULT_SIZE, Past
-from .base import BadMessage, Broker, Deliver, HistoryStarted, parse_envelope
+from .base import BadMessage, Broker, Deliver, HistoryLost, HistoryStarted, parse_envelope
 
 # subscriber(routing_key, body, position)
 Subscriber = Callable[[str, bytes, int], None]
@@ -89,7 +89,13 @@ class MemoryBroker(Broker):
         self._source = source
         self._unsubscribe: Callable[[], None] | None = None
 
-    async def start(self, deliver: Deliver, history: HistoryStarted | None = None) -> None:
+    async def start(
+        self,
+        deliver: Deliver,
+        history: HistoryStarted | None = None,
+        lost: HistoryLost | None = None,
+    ) -> None:
+        # In the same process as its bus, it is never away from it: it loses nothing.
         loop = asyncio.get_running_loop()
         epoch = self._source.epoch
 

@@ -56,6 +56,10 @@ class PostgresBroker(SupervisedBroker):
             # What was published while the link was down, before anything notified since.
             while self._delivered is not None and self._delivered < head:
                 rows = await _rows(link, pg_history.AFTER, self._delivered, CATCH_UP_BATCH)
+                oldest = rows[0][0] if rows else head + 1
+                if oldest > self._delivered + 1:  # expired from the table meanwhile
+                    self.history_lost(self._delivered + 1, oldest)
+                    self._delivered = oldest - 1
                 if not rows:
                     break
                 for position, routing_key, message in rows:

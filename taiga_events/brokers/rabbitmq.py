@@ -6,9 +6,10 @@ The exchange flags are those of the original taiga-back and taiga-events
 With the stream (the default, ``stream``): every (re)connection declares the exchange, the
 durable stream and its ``#`` binding (``stream.declare``), and reads the stream: from its
 last chunk when the gateway starts (before it takes clients: that fills its window and
-tells where the history stands), and from right after the last offset it delivered when it
-reconnects, so that what was published while its link was down reaches its clients, in
-order and once (from its first offset if the stream is a new one: deleted and made again).
+tells where the history stands), and from the last offset it delivered when it reconnects,
+so that what was published while its link was down reaches its clients, in order and once
+(from its first offset if the stream is a new one: deleted and made again). If the stream
+dropped some of that meanwhile (retention), the gateway is told (``history_lost``).
 A consumer that RabbitMQ cancels (its stream or queue deleted) counts as a lost link. Each
 message's offset (``x-stream-offset``) is its position. Older events
 are read back from the stream to resume clients (``read_back``). Every gateway reads the
@@ -163,8 +164,14 @@ class RabbitMQBroker(SupervisedBroker):
             acking.add(task)
             task.add_done_callback(acking.discard)
 
+        # Back on the history it read: from the last offset it delivered, whose chunk, if
+        # the stream still keeps it, comes first. Offsets are not all messages' (RabbitMQ
+        # writes chunks of its own at each new segment), so only a first offset past that
+        # one says that the stream dropped what followed while the link was down.
+        resumed_at = self._delivered
+
         async def on_message(message: DeliveredMessage) -> None:
-            nonlocal newest, waiting
+            nonlocal newest, waiting, resumed_at
             received_at = time.perf_counter()
             newest = message.delivery_tag
             waiting += 1
@@ -175,6 +182,10 @@ class RabbitMQBroker(SupervisedBroker):
             offset = (message.header.properties.headers or {}).get("x-stream-offset")
             if not isinstance(offset, int):
                 return
+            if resumed_at is not None:
+                if offset > resumed_at + 1:
+                    self.history_lost(resumed_at + 1, offset)
+                resumed_at = None
             if self._delivered is not None and offset <= self._delivered:
                 return
             self._delivered = offset
@@ -185,11 +196,8 @@ class RabbitMQBroker(SupervisedBroker):
         # Started afresh, from the last chunk: what came before reached no client. Back
         # on a new history (the stream was deleted and made again), from its first: all
         # of it is news to the clients connected meanwhile.
-        start: int | str
-        if self._delivered is not None:
-            start = self._delivered + 1
-        else:
-            start = "first" if reconnecting else "last"
+        fresh = "first" if reconnecting else "last"
+        start: int | str = resumed_at if resumed_at is not None else fresh
         _lost_if_cancelled(underlay, self.stream.name, on_close)
         await underlay.basic_consume(
             self.stream.name, on_message, arguments={"x-stream-offset": start}
@@ -228,14 +236,23 @@ class RabbitMQBroker(SupervisedBroker):
             await underlay.basic_qos(prefetch_count=min(limit + 1, PREFETCH))
             found: list[Past] = []
             done = asyncio.get_running_loop().create_future()
+            # From the chunk of ``after`` itself (a message's offset, or -1): the stream
+            # keeps what follows it if that chunk comes first (offsets that are not
+            # messages' make "after + 1" no proof).
+            start = max(after, 0)
+            first = True
 
             async def on_message(message: DeliveredMessage) -> None:
+                nonlocal first
                 offset = (message.header.properties.headers or {}).get("x-stream-offset")
                 await underlay.basic_ack(message.delivery_tag)
                 if done.done() or not isinstance(offset, int):
                     return
-                if not found and offset != after + 1:
+                if first and offset > start:
                     done.set_result(None)  # the stream no longer keeps it
+                    return
+                first = False
+                if offset <= after:
                     return
                 try:
                     envelope = parse_envelope(message.body)
@@ -248,7 +265,7 @@ class RabbitMQBroker(SupervisedBroker):
                     done.set_result(found)
 
             await underlay.basic_consume(
-                self.stream.name, on_message, arguments={"x-stream-offset": after + 1}
+                self.stream.name, on_message, arguments={"x-stream-offset": start}
             )
             return await asyncio.wait_for(done, READ_BACK_TIMEOUT)
         except TimeoutError:

@@ -26,6 +26,16 @@ def test_after_gives_what_followed_a_position_it_reaches() -> None:
     assert window.after(3) is None  # position 4 was never held: it may have been missed
 
 
+def test_events_lost_to_the_broker_leave_no_resume_across_them() -> None:
+    window = _filled(10, range(5, 9))
+    window.lose(20)  # 9 to 20 are gone
+    assert window.append("e", _past(21))
+    assert window.after(8) is None
+    assert window.after(7) is None
+    assert [past.position for past in window.after(20)] == [21]
+    assert (window.head, window.first) == (21, 21)
+
+
 def test_an_empty_window_knows_only_its_head() -> None:
     window = Window()
     window.start("e", 41)

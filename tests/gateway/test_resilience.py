@@ -19,6 +19,7 @@ import aio_pika
 import orjson
 import psycopg
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from taiga.events.backends import load_backend
 from taiga_events.brokers import pg_history
@@ -106,6 +107,50 @@ async def test_rabbitmq_down_at_start_up_then_lost_mid_stream(
     await _publish(rabbitmq_url, key, pk=2)
     assert (await client.recv())["data"] == {"pk": 2}
     assert gateway.running.broker.reconnects == 1
+
+
+async def test_postgresql_events_expired_while_the_link_is_down_make_clients_fetch_again(
+    postgresql_url: str, missing_database: tuple[str, str], gateway_factory, caplog
+) -> None:
+    name, url = missing_database
+    async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
+        await admin.execute(f"CREATE DATABASE {name}")
+    publisher = load_backend("taiga.events.backends.postgresql.EventsPushBackend", url)
+    gateway = await gateway_factory(PostgresBroker(url, **FAST_RETRY))
+    client = await _subscribed(gateway, "notifications")
+
+    def publish(n: int) -> None:
+        publisher.emit_event({"session_id": None, "data": {"n": n}}, routing_key="notifications")
+
+    await asyncio.to_thread(publish, 0)
+    first = await client.recv()
+    async with (
+        await psycopg.AsyncConnection.connect(url, autocommit=True) as database,
+        await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin,
+    ):
+        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND application_name = 'taiga-events'",
+            (name,),
+        )
+        await gateway.health_becomes(503)
+        for n in (1, 2, 3):
+            await asyncio.to_thread(publish, n)
+        await database.execute(pg_history.EXPIRE, [0])  # 1 and 2 are gone, unread
+        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+    # The client missed them without knowing: it is closed, so that it resumes...
+    with pytest.raises(ConnectionClosed) as closed:
+        await client.recv()
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "events were lost: resume")
+    assert any("events 1 to 2 were lost" in r.getMessage() for r in caplog.records)
+    # ... and learns that it cannot: it fetches again.
+    again = await gateway.client()
+    await again.auth(1)
+    since = {"position": first["position"], "epoch": first["epoch"]}
+    reply = await again.send(cmd="subscribe", routing_key="notifications", since=since)
+    assert (reply["recovered"], reply["reason"]) == (False, "too_old")
+    await asyncio.to_thread(publisher.close)
 
 
 async def test_a_stream_deleted_under_the_gateway_is_declared_again_and_read(
