@@ -372,14 +372,14 @@ class Gateway:
         if self.broker is None:
             return
         epoch = history.epoch
-        until = history.first - 1 if history.first is not None else history.head
+        until = history.floor if history.floor is not None else history.head
         try:
             found = await self.broker.read_back(after, self.limits.replay_limit, until=until)
         except Exception as exc:
             logger.warning("could not read events back from the broker: %s", exc)
             return
         if found and history.epoch == epoch:
-            history.prepend(found)
+            history.prepend(after, found)
 
     def _to_replay(
         self, client: ClientState, subscription: Subscription, missed: list[Past]

@@ -2,13 +2,15 @@
 
 A position is the broker's number for an event, the same on every gateway: the offset in
 RabbitMQ's stream, the relay's count on PostgreSQL, the in-process bus's count. Positions
-follow each other without gaps within one history, and an epoch names the history: a
-position of another epoch (a stream deleted and made again, a restarted ``make run``)
-means nothing here.
+increase within one history, not always by one (RabbitMQ's stream skips offsets where a
+segment begins; a repeated or malformed message is not kept), and an epoch names the
+history: a position of another epoch (a stream deleted and made again, a restarted
+``make run``) means nothing here.
 
-``Window`` keeps the last ``size`` events. It can answer "everything after position p"
-when it holds the event right after p, or when p is its newest position; further back the
-broker's own history is read (``Broker.read_back``) and put in front of it (``prepend``).
+``Window`` keeps the last ``size`` events, and knows from which position on it holds every
+one (``floor``): it can answer "everything after position p" for any p from there on;
+further back the broker's own history is read (``Broker.read_back``) and put in front of it
+(``prepend``).
 
 Costs: appending is O(1); finding where to resume is a bisection; memory is bounded by
 ``size`` events (the envelopes the gateway decoded anyway).
@@ -42,6 +44,8 @@ class Window:
         # The newest position known, even with no event in the window (a broker may say
         # where its history stands before any event arrives); None: not known yet.
         self.head: int | None = None
+        # It holds every event after this position (None: not known yet).
+        self.floor: int | None = None
         self._events: deque[Past] = deque()
         self._positions: deque[int] = deque()
 
@@ -53,18 +57,18 @@ class Window:
         """
         if epoch != self.epoch:
             self.epoch = epoch
-            self._events.clear()
-            self._positions.clear()
-            self.head = head
+            self.lose(head)
         elif head is not None and (self.head is None or head > self.head):
             self.head = head
+            if self.floor is None:
+                self.floor = head
 
-    def lose(self, head: int) -> None:
+    def lose(self, head: int | None) -> None:
         """Events up to ``head`` that it does not hold are gone for good: forget those it
         holds, so that no resume from before them is taken as complete."""
         self._events.clear()
         self._positions.clear()
-        self.head = head
+        self.head = self.floor = head
 
     def append(self, epoch: str, past: Past) -> bool:
         """Keep a delivered event; False if it is not new (an older or repeated position)."""
@@ -72,25 +76,29 @@ class Window:
             self.start(epoch, None)
         if self._positions and past.position <= self._positions[-1]:
             return False
+        if self.floor is None:
+            self.floor = past.position - 1
         self._events.append(past)
         self._positions.append(past.position)
         if len(self._events) > self.size:
             self._events.popleft()
-            self._positions.popleft()
+            self.floor = self._positions.popleft()
         if self.head is None or past.position > self.head:
             self.head = past.position
         return True
 
-    def prepend(self, older: list[Past]) -> bool:
-        """Put events read back from the broker before the oldest held (or, in an empty
-        window, up to the head), if they lead up to it without a gap; those already held
-        are left out. They may take the window past ``size`` until newer ones come."""
-        end = self._positions[0] - 1 if self._positions else self.head
-        older = [past for past in older if end is None or past.position <= end]
-        if not older or end is None or older[-1].position != end:
+    def prepend(self, after: int, older: list[Past]) -> bool:
+        """Put in front the events the broker read back after position ``after``, if they
+        reach the floor (it then holds every event after ``after``); those after the floor
+        are left out (held already, or not kept on purpose). They may take the window past
+        ``size`` until newer ones come."""
+        floor = self.floor
+        if floor is None or not older or older[-1].position < floor or after >= floor:
             return False
+        older = [past for past in older if past.position <= floor]
         self._events.extendleft(reversed(older))
         self._positions.extendleft(past.position for past in reversed(older))
+        self.floor = after
         return True
 
     @property
@@ -103,7 +111,7 @@ class Window:
         back to it (events after it were never held, or have been dropped)."""
         if self.head is not None and position >= self.head:
             return []
-        if not self._positions or position < self._positions[0] - 1:
+        if self.floor is None or position < self.floor:
             return None
         start = bisect.bisect_right(self._positions, position)
         return [self._events[index] for index in range(start, len(self._events))]

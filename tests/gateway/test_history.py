@@ -79,10 +79,25 @@ def test_after_is_exact_whenever_it_answers(size: int, count: int, position: int
 
 def test_events_read_back_go_in_front_when_they_lead_up_to_the_window() -> None:
     window = _filled(10, range(5, 8))
-    assert not window.prepend([_past(2), _past(3)])  # a gap: 4 is missing
-    assert window.prepend([_past(3), _past(4), _past(5)])  # 5 is held already
+    assert not window.prepend(1, [_past(2), _past(3)])  # not up to the window: 4 may be
+    assert window.prepend(2, [_past(3), _past(4), _past(5)])  # 5 is held already
     assert [past.position for past in window.after(2)] == [3, 4, 5, 6, 7]
     empty = Window()
     empty.start("e", 4)
-    assert empty.prepend([_past(3), _past(4), _past(5)])  # up to the head
+    assert empty.prepend(2, [_past(3), _past(4), _past(5)])  # up to the head
     assert [past.position for past in empty.after(2)] == [3, 4]
+
+
+def test_positions_that_skip_leave_no_hole_in_what_it_answers() -> None:
+    # RabbitMQ's offsets skip where a segment begins; a repeated event is not kept.
+    window = Window(size=2)
+    window.start("e", 1)
+    for position in (3, 6, 9):
+        assert window.append("e", _past(position))
+    assert window.floor == 3  # 3 left the window: everything after it is held
+    assert [past.position for past in window.after(3)] == [6, 9]
+    assert [past.position for past in window.after(4)] == [6, 9]
+    assert window.after(2) is None
+    # Read back from the broker after 1: up to the window, across the skipped offsets.
+    assert window.prepend(1, [_past(3), _past(6)])
+    assert [past.position for past in window.after(1)] == [3, 6, 9]

@@ -121,3 +121,25 @@ async def test_events_dropped_by_retention_while_the_link_is_down_make_clients_f
     since = {"position": first["position"], "epoch": first["epoch"]}
     reply = await again.send(cmd="subscribe", routing_key=key, since=since)
     assert (reply["recovered"], reply["reason"]) == (False, "too_old")
+
+
+async def test_a_client_resumes_from_any_position_across_segments(
+    rabbitmq_url: str, segmented: StreamSettings, gateway_factory
+) -> None:
+    # A window of 2: most resumes read the stream back, across offsets that skip.
+    gateway = await gateway_factory(RabbitMQBroker(rabbitmq_url, stream=segmented), history_size=2)
+    key = f"changes.project.{uuid.uuid4().int % 10**9}.tasks.task"
+    gateway.backend.grant(int(key.split(".")[2]), 1)
+    client = await _subscribed(gateway, key)
+    await _publish(rabbitmq_url, segmented, key, 8)
+    positions = [(await client.recv())["position"] for _ in range(8)]
+    epoch = gateway.running.gateway.history.epoch
+    for index, position in enumerate(positions[:-1]):
+        again = await gateway.client()
+        await again.auth(1)
+        since = {"position": position, "epoch": epoch}
+        reply = await again.send(cmd="subscribe", routing_key=key, since=since)
+        assert reply["recovered"], (position, positions, reply)
+        replayed = [(await again.recv())["position"] for _ in positions[index + 1 :]]
+        assert replayed == positions[index + 1 :]
+        await again.ws.close()
