@@ -68,12 +68,14 @@ async def run_path(args: argparse.Namespace, connection, path: str) -> dict:
         )
         await stream.bind(exchange, "#")
         await consumer.basic_qos(prefetch_count=PREFETCH)
-        newest = 0
+        newest = acked = 0
 
         async def acknowledge() -> None:
+            nonlocal acked
             while not done.is_set():
                 await asyncio.sleep(ACK_EVERY_SECONDS)
-                if newest:
+                if newest != acked:  # a tag acknowledged twice closes the channel
+                    acked = newest
                     await consumer.basic_ack(newest, multiple=True)
 
         async def on_stream(message: DeliveredMessage) -> None:
