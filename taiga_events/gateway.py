@@ -107,6 +107,7 @@ class Gateway:
         without knowing: they are closed (4001) so that they resume, learn that they cannot
         (``too_old``) and fetch again."""
         self.history.lose(after - 1)
+        self.metrics.history_losses += 1
         logger.warning(
             "events %d to %d were lost to this gateway (its broker link was down for longer "
             "than the broker keeps them): closing its %d connections so that clients fetch "

@@ -60,6 +60,8 @@ class Metrics:
         self.replayed = 0
         self.frames_sent = 0
         self.slow_client_closes = 0
+        # Times events were gone from the broker before this gateway delivered them.
+        self.history_losses = 0
         self.error_frames: Counter[str] = Counter()
         self.denials: Counter[str] = Counter()
         # Permission claims sent with auth: "accepted" or "refused".
@@ -115,6 +117,12 @@ class Collector:
             "slow_client_closes",
             "Connections closed because their send buffer was full.",
             metrics.slow_client_closes,
+        )
+        yield _counter(
+            "history_losses",
+            "Times events were gone from the broker before the gateway delivered them "
+            "(its clients were closed with 4001 to fetch again).",
+            metrics.history_losses,
         )
         yield _gauge(
             "broker_connected", "1 while the broker link is up, else 0.", int(broker.connected)

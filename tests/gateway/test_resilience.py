@@ -144,6 +144,8 @@ async def test_postgresql_events_expired_while_the_link_is_down_make_clients_fet
         await client.recv()
     assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "events were lost: resume")
     assert any("events 1 to 2 were lost" in r.getMessage() for r in caplog.records)
+    _, metrics = await gateway.get("/metrics")
+    assert "taiga_events_history_losses_total 1.0" in metrics
     # ... and learns that it cannot: it fetches again.
     again = await gateway.client()
     await again.auth(1)

@@ -343,6 +343,7 @@ async def test_healthz_and_metrics_on_the_app_port(gateway: GatewayUnderTest) ->
         ("taiga_events_frames_sent_total", ()): 1,
         ("taiga_events_events_dropped_total", (("reason", "not_json"),)): 1,
         ("taiga_events_slow_client_closes_total", ()): 0,
+        ("taiga_events_history_losses_total", ()): 0,
         ("taiga_events_broker_connected", ()): 1,
         ("taiga_events_broker_reconnects_total", ()): 0,
         ("taiga_events_authorization_denials_total", (("reason", "forbidden"),)): 1,
