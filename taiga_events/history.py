@@ -101,11 +101,6 @@ class Window:
         self.floor = after
         return True
 
-    @property
-    def first(self) -> int | None:
-        """The oldest position held, if any."""
-        return self._positions[0] if self._positions else None
-
     def after(self, position: int) -> list[Past] | None:
         """The events after ``position``, oldest first; None if the window does not reach
         back to it (events after it were never held, or have been dropped)."""

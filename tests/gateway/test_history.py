@@ -33,7 +33,7 @@ def test_events_lost_to_the_broker_leave_no_resume_across_them() -> None:
     assert window.after(8) is None
     assert window.after(7) is None
     assert [past.position for past in window.after(20)] == [21]
-    assert (window.head, window.first) == (21, 21)
+    assert (window.head, window.floor) == (21, 20)
 
 
 def test_an_empty_window_knows_only_its_head() -> None:
@@ -45,7 +45,7 @@ def test_an_empty_window_knows_only_its_head() -> None:
 
 def test_old_events_leave_a_full_window() -> None:
     window = _filled(3, range(10))
-    assert window.first == 7
+    assert window.floor == 6  # it holds 7, 8 and 9
     assert window.after(5) is None
     assert [past.position for past in window.after(6)] == [7, 8, 9]
 
@@ -60,9 +60,10 @@ def test_repeated_or_older_positions_are_not_new() -> None:
 def test_another_epoch_starts_another_history() -> None:
     window = _filled(10, range(3))
     window.start("e", 2)  # the same history, reconnected: kept
-    assert window.first == 0
+    assert [past.position for past in window.after(-1)] == [0, 1, 2]
     window.start("f", 0)
-    assert (window.epoch, window.first, window.head) == ("f", None, 0)
+    assert (window.epoch, window.floor, window.head) == ("f", 0, 0)
+    assert window.after(-1) is None
     assert window.after(0) == []
 
 

@@ -128,13 +128,7 @@ async def test_postgresql_events_expired_while_the_link_is_down_make_clients_fet
         await psycopg.AsyncConnection.connect(url, autocommit=True) as database,
         await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin,
     ):
-        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND application_name = 'taiga-events'",
-            (name,),
-        )
-        await gateway.health_becomes(503)
+        await _keep_the_gateway_out(admin, name, gateway)
         for n in (1, 2, 3):
             await asyncio.to_thread(publish, n)
         await database.execute(pg_history.EXPIRE, [0])  # 1 and 2 are gone, unread
@@ -196,6 +190,20 @@ async def test_a_stream_deleted_under_the_gateway_is_declared_again_and_read(
             channel = await connection.channel()
             for name in (stream.name, f"{stream.name}.epoch"):
                 await channel.queue_delete(name)
+
+
+async def _keep_the_gateway_out(
+    admin: psycopg.AsyncConnection, name: str, gateway: GatewayUnderTest
+) -> None:
+    """Cut the gateway's link to database ``name`` and let no new connection in (those
+    already open, the publisher's, stay) until ``ALLOW_CONNECTIONS`` is true again."""
+    await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+    await admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = %s AND application_name = 'taiga-events'",
+        (name,),
+    )
+    await gateway.health_becomes(503)
 
 
 @pytest.fixture
@@ -271,13 +279,7 @@ async def test_postgresql_events_published_while_the_link_is_down_are_caught_up(
     broker.history_started = history_started
     async with await psycopg.AsyncConnection.connect(postgresql_url, autocommit=True) as admin:
         # The gateway cannot come back until told; the publisher keeps its connection.
-        await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND application_name = 'taiga-events'",
-            (name,),
-        )
-        await gateway.health_becomes(503)
+        await _keep_the_gateway_out(admin, name, gateway)
         for n in (1, 2):
             await asyncio.to_thread(publish, n)
         await admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
