@@ -346,9 +346,9 @@ class Gateway:
             return Outcome.FUTURE
         if history.head - since.position > self.limits.replay_limit:
             return Outcome.LIMIT
-        if history.after(since.position) is None:
+        if not history.reaches(since.position):
             await self._backfill(since.position)
-            if history.epoch != since.epoch or history.after(since.position) is None:
+            if history.epoch != since.epoch or not history.reaches(since.position):
                 return Outcome.TOO_OLD
         return None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 DEFAULT_SIZE = 10_000
@@ -101,15 +102,18 @@ class Window:
         self.floor = after
         return True
 
+    def reaches(self, position: int) -> bool:
+        """Whether it holds every event after ``position`` (the floor is never past the
+        head, so this includes the head and beyond)."""
+        return self.floor is not None and position >= self.floor
+
     def after(self, position: int) -> list[Past] | None:
         """The events after ``position``, oldest first; None if the window does not reach
         back to it (events after it were never held, or have been dropped)."""
-        if self.head is not None and position >= self.head:
-            return []
-        if self.floor is None or position < self.floor:
+        if not self.reaches(position):
             return None
         start = bisect.bisect_right(self._positions, position)
-        return [self._events[index] for index in range(start, len(self._events))]
+        return list(islice(self._events, start, None))  # a deque's indexing is not O(1)
 
 
 class Outcome:

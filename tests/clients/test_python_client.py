@@ -769,16 +769,27 @@ def _frame(**fields: Any) -> str:
     return orjson.dumps(fields).decode()
 
 
+async def _opened(
+    scripted: ScriptedGateway, client: EventsClient, **ack: Any
+) -> tuple[ServerConnection, asyncio.Queue[dict]]:
+    """Connect ``client`` with one subscription, ``changes.project.1.*``, acknowledged with
+    ``ack``'s fields; the gateway's side of the connection and the commands it gets."""
+    subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
+    connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
+    websocket, commands = await within(scripted.connections.get())
+    command = await within(commands.get())
+    assert command["cmd"] == "subscribe", command
+    await websocket.send(_frame(cmd="ack", id=command["id"], **ack))
+    await within(asyncio.gather(subscribed, connected))
+    return websocket, commands
+
+
 async def test_a_connection_lost_during_a_replay_resumes_from_the_last_event_replayed(
     scripted: ScriptedGateway, clients
 ) -> None:
     client = clients(await scripted.start())
     resumes = Resumes(client)
-    subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
-    connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
-    websocket, command = await _subscribe_command(scripted)
-    await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
-    await within(asyncio.gather(subscribed, connected))
+    websocket, _ = await _opened(scripted, client, position=3, epoch="e1")
     await websocket.close()
     websocket, command = await _subscribe_command(scripted)
     assert command["since"] == {"position": 3, "epoch": "e1"}
@@ -798,12 +809,7 @@ async def test_a_new_history_met_while_connected_is_reported_not_recovered(
     # events may have been lost between the two, and the client is told as on a resume.
     client = clients(await scripted.start())
     resumes = Resumes(client)
-    subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
-    connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
-    websocket, commands = await within(scripted.connections.get())
-    command = await within(commands.get())
-    await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
-    await within(asyncio.gather(subscribed, connected))
+    websocket, commands = await _opened(scripted, client, position=3, epoch="e1")
     tasks = asyncio.ensure_future(client.subscribe("changes.project.1.tasks"))
     command = await within(commands.get())
     await websocket.send(_frame(cmd="ack", id=command["id"], position=3, epoch="e1"))
@@ -828,12 +834,8 @@ async def test_an_older_gateway_is_subscribed_plainly_and_reported_not_recovered
 ) -> None:
     client = clients(await scripted.start())
     resumes = Resumes(client)
-    subscribed = asyncio.ensure_future(client.subscribe("changes.project.1.*"))
-    connected = asyncio.ensure_future(client.connect())  # open once it is acknowledged
     # One that numbers nothing: nothing to resume from.
-    websocket, command = await _subscribe_command(scripted)
-    await websocket.send(_frame(cmd="ack", id=command["id"]))
-    await within(asyncio.gather(subscribed, connected))
+    websocket, _ = await _opened(scripted, client)
     await websocket.send(_frame(routing_key=US_KEY, data=change(1)))
     await websocket.close()
     websocket, command = await _subscribe_command(scripted)

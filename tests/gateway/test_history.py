@@ -32,6 +32,7 @@ def test_events_lost_to_the_broker_leave_no_resume_across_them() -> None:
     assert window.append("e", _past(21))
     assert window.after(8) is None
     assert window.after(7) is None
+    assert (window.reaches(19), window.reaches(20), window.reaches(25)) == (False, True, True)
     assert [past.position for past in window.after(20)] == [21]
     assert (window.head, window.floor) == (21, 20)
 
